@@ -1,0 +1,230 @@
+// A flag loader with stout's rules (Mesos's `FlagsBase::load`), so that an
+// agent, a script or an operator can pass us exactly what they pass Mesos's
+// own helper and get the same answer, errors included.
+import { readFileSync } from 'node:fs';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue;
+}
+
+export type FlagType = 'string' | 'int' | 'bool' | 'object' | 'array';
+
+type ValueOf<T extends FlagType> = T extends 'string'
+  ? string
+  : T extends 'int'
+    ? number
+    : T extends 'bool'
+      ? boolean
+      : T extends 'object'
+        ? JsonObject
+        : JsonValue[];
+
+export interface FlagSpec<T extends FlagType = FlagType> {
+  readonly type: T;
+  readonly help: string;
+  readonly default?: ValueOf<T>;
+}
+
+export type FlagSpecs = Record<string, FlagSpec>;
+
+/** What a loaded flag set looks like: flags with a default are always set. */
+export type Flags<S extends FlagSpecs> = {
+  -readonly [K in keyof S]: S[K] extends FlagSpec<infer T>
+    ? S[K] extends { default: unknown }
+      ? ValueOf<T>
+      : ValueOf<T> | undefined
+    : never;
+} & { help: boolean };
+
+/** Every flag set has `--help`, as stout's FlagsBase does. */
+const HELP: FlagSpec<'bool'> = { type: 'bool', help: 'Prints this help message', default: false };
+
+export class FlagError extends Error {}
+
+/** JSON values deeper than this are refused (protobuf's own recursion limit). */
+export const MAX_JSON_DEPTH = 100;
+
+/** How much of a bad value an error message quotes. */
+const QUOTE_LIMIT = 120;
+
+export function quoteValue(value: string): string {
+  const flat = JSON.stringify(value).slice(1, -1);
+  return flat.length > QUOTE_LIMIT ? `${flat.slice(0, QUOTE_LIMIT)}...` : flat;
+}
+
+function withHelp(specs: FlagSpecs): FlagSpecs {
+  return { help: HELP, ...specs };
+}
+
+/**
+ * Loads `specs` from `argv` (the words after the subcommand's name) and from
+ * environment variables named `prefix` + the flag's name in any case. The
+ * command line wins over the environment. Throws FlagError with stout's text.
+ */
+export function loadFlags<S extends FlagSpecs>(
+  specs: S,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+): Flags<S> {
+  const all = withHelp(specs);
+  const known = (name: string): boolean =>
+    Object.hasOwn(all, name) || (name.startsWith('no-') && Object.hasOwn(all, name.slice(3)));
+
+  const values = new Map<string, string | undefined>();
+  for (const word of argv) {
+    const arg = word.trim();
+    if (arg === '--') break;
+    if (!arg.startsWith('--')) continue;
+    const eq = arg.indexOf('=');
+    const name = (eq === -1 ? arg.slice(2) : arg.slice(2, eq)).toLowerCase();
+    const value = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (values.has(name) || (name.startsWith('no-') && values.has(name.slice(3)))) {
+      throw new FlagError(`Duplicate flag '${name}' on command line`);
+    }
+    values.set(name, value);
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith(prefix) || value === undefined) continue;
+    const name = key.slice(prefix.length).toLowerCase();
+    if (known(name) && !values.has(name)) values.set(name, value);
+  }
+
+  const result: Record<string, unknown> = {};
+  const loadedVia = new Map<string, string>();
+  // stout walks its std::map, so errors come in the order of the names.
+  for (const name of [...values.keys()].sort()) {
+    const value = values.get(name);
+    const negated = name.startsWith('no-');
+    const flagName = negated ? name.slice(3) : name;
+    if (!Object.hasOwn(all, flagName)) {
+      throw new FlagError(`Failed to load unknown flag '${flagName}'${negated ? ` via '${name}'` : ''}`);
+    }
+    const spec = all[flagName]!;
+    const previous = loadedVia.get(flagName);
+    if (previous !== undefined) {
+      throw new FlagError(`Flag '${flagName}' is already loaded via name '${previous}'`);
+    }
+    let text: string;
+    if (spec.type !== 'bool') {
+      if (negated) throw new FlagError(`Failed to load non-boolean flag '${flagName}' via '${name}'`);
+      if (value === undefined) throw new FlagError(`Failed to load non-boolean flag '${flagName}': Missing value`);
+      text = value;
+    } else if (value === undefined || value === '') {
+      text = negated ? 'false' : 'true';
+    } else if (!negated) {
+      text = value;
+    } else {
+      throw new FlagError(
+        `Failed to load boolean flag '${flagName}' via '${name}' with value '${quoteValue(value)}'`,
+      );
+    }
+    try {
+      result[flagName] = parseValue(spec.type, fetchValue(text));
+    } catch (error) {
+      throw new FlagError(
+        `Failed to load flag '${flagName}': Failed to load value '${quoteValue(text)}': ${(error as Error).message}`,
+      );
+    }
+    loadedVia.set(flagName, flagName);
+  }
+  for (const [name, spec] of Object.entries(all)) {
+    if (!(name in result) && spec.default !== undefined) result[name] = spec.default;
+  }
+  return result as Flags<S>;
+}
+
+/** A value `file:///path` stands for the contents of that file. */
+function fetchValue(text: string): string {
+  if (!text.startsWith('file://')) return text;
+  return readText(text.slice('file://'.length));
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (error as Error).message;
+    throw new Error(`Error reading file '${path}': ${reason}`);
+  }
+}
+
+function parseValue(type: FlagType, text: string): unknown {
+  switch (type) {
+    case 'string':
+      return text;
+    case 'bool':
+      if (text === 'true' || text === '1') return true;
+      if (text === 'false' || text === '0') return false;
+      throw new Error('Expecting a boolean (e.g., true or false)');
+    case 'int':
+      return parseInteger(text);
+    case 'object':
+    case 'array': {
+      // For JSON flags stout still honours the older form: an absolute path.
+      const json = parseJson(text.startsWith('/') ? readText(text) : text);
+      const isArray = Array.isArray(json);
+      if (type === 'object' && (isArray || json === null || typeof json !== 'object')) {
+        throw new Error('Expecting a JSON object');
+      }
+      if (type === 'array' && !isArray) throw new Error('Expecting a JSON array');
+      return json;
+    }
+  }
+}
+
+function parseInteger(text: string): number {
+  const trimmed = text.trim();
+  const value = /^[+-]?0x[0-9a-f]+$/i.test(trimmed)
+    ? Number.parseInt(trimmed, 16)
+    : /^[+-]?\d+$/.test(trimmed)
+      ? Number(trimmed)
+      : Number.NaN;
+  if (!Number.isSafeInteger(value) || value > 0x7fffffff || value < -0x80000000) {
+    throw new Error(`Failed to convert '${quoteValue(text)}' to number`);
+  }
+  return value;
+}
+
+/** JSON.parse plus a depth bound, so no input can exhaust the stack later. */
+export function parseJson(text: string): JsonValue {
+  let value: JsonValue;
+  try {
+    value = JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw new Error(`Failed to parse JSON: ${(error as Error).message}`);
+  }
+  const stack: Array<[JsonValue, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) {
+      throw new Error(`Failed to parse JSON: nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return value;
+}
+
+/** stout's flag listing: names sorted, help aligned five columns past the widest. */
+export function flagsUsage(specs: FlagSpecs): string {
+  const all = withHelp(specs);
+  const names = Object.keys(all).sort();
+  const firstColumn = new Map(
+    names.map((name) => [name, all[name]!.type === 'bool' ? `  --[no-]${name}` : `  --${name}=VALUE`]),
+  );
+  const width = Math.max(...[...firstColumn.values()].map((column) => column.length)) + 5;
+  let text = '';
+  for (const name of names) {
+    const spec = all[name]!;
+    let help = spec.help;
+    if (spec.default !== undefined) {
+      help += `${help.length > 0 && !/[\n\r]$/.test(help) ? ' ' : ''}(default: ${String(spec.default)})`;
+    }
+    const [first, ...rest] = help.split(/[\n\r]/);
+    text += firstColumn.get(name)!.padEnd(width) + first + '\n';
+    for (const line of rest) text += ' '.repeat(width) + line + '\n';
+  }
+  return text;
+}
