@@ -193,7 +193,8 @@ export function parseJson(text: string): JsonValue {
   try {
     value = JSON.parse(text) as JsonValue;
   } catch (error) {
-    throw new Error(`Failed to parse JSON: ${(error as Error).message}`);
+    // V8 quotes the input around the fault, newlines and all.
+    throw new Error(`Failed to parse JSON: ${(error as Error).message.replace(/[\r\n]+/g, ' ')}`);
   }
   const stack: Array<[JsonValue, number]> = [[value, 1]];
   while (stack.length > 0) {

@@ -25,5 +25,5 @@ export function writeAll(fd: number, text: string | Uint8Array): void {
 
 /** One line on stderr: how every failure is reported. */
 export function complain(message: string): void {
-  writeAll(2, message.endsWith('\n') ? message : message + '\n');
+  writeAll(2, message.replace(/[\r\n]+/g, ' ').trimEnd() + '\n');
 }
