@@ -1,10 +1,10 @@
-// The only module that touches libc. Every call either returns its result or
-// throws a SyscallError naming the call, the argument that matters and
-// strerror(errno). Bindings are made on first use, so a subcommand that never
-// calls libc never pays for loading the FFI library.
-import type * as KoffiModule from 'koffi';
-
-type Koffi = typeof KoffiModule;
+// The only module that touches libc. The calls are made by a slim Node-API
+// addon (native/addon.c) built at install; every function here either returns
+// its result or throws a SyscallError naming the call, the argument that
+// matters and strerror(errno). The addon is loaded on first use, so `help`
+// and flag errors never load it.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export class SyscallError extends Error {
   constructor(
@@ -62,12 +62,6 @@ export function mountFlagNames(flags: number): string {
   return names.length === 0 ? '0' : names.join('|');
 }
 
-// The syscall numbers glibc has no wrapper for.
-const SYSCALL_NUMBERS: Record<string, { pivot_root: number }> = {
-  x64: { pivot_root: 155 },
-  arm64: { pivot_root: 41 },
-};
-
 export interface Passwd {
   name: string;
   uid: number;
@@ -84,78 +78,76 @@ export interface ResourceLimit {
 /** RLIM_INFINITY: "unlimited". */
 export const RLIM_INFINITY = 0xffffffffffffffffn;
 
-function bind(koffi: Koffi) {
-  const lib = koffi.load('libc.so.6');
-  const passwd = koffi.struct('mc_passwd', {
-    pw_name: 'const char *',
-    pw_passwd: 'const char *',
-    pw_uid: 'uint32',
-    pw_gid: 'uint32',
-    pw_gecos: 'const char *',
-    pw_dir: 'const char *',
-    pw_shell: 'const char *',
-  });
-  const rlimit = koffi.struct('mc_rlimit', { rlim_cur: 'uint64', rlim_max: 'uint64' });
-  return {
-    koffi,
-    passwd,
-    rlimit,
-    strerror: lib.func('const char *strerror(int errnum)'),
-    mount: lib.func(
-      'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)',
-    ),
-    umount2: lib.func('int umount2(const char *target, int flags)'),
-    unshare: lib.func('int unshare(int flags)'),
-    setns: lib.func('int setns(int fd, int nstype)'),
-    sethostname: lib.func('int sethostname(const char *name, size_t len)'),
-    syscall: lib.func('long syscall(long number, ...)'),
-    chdir: lib.func('int chdir(const char *path)'),
-    chroot: lib.func('int chroot(const char *path)'),
-    open: lib.func('int open(const char *path, int flags, uint32 mode)'),
-    close: lib.func('int close(int fd)'),
-    read: lib.func('long read(int fd, _Out_ uint8_t *buf, size_t count)'),
-    fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
-    ioctl: lib.func('int ioctl(int fd, unsigned long request, int arg)'),
-    mknod: lib.func('int mknod(const char *path, uint32 mode, uint64 dev)'),
-    setsid: lib.func('int setsid()'),
-    getpid: lib.func('int getpid()'),
-    getuid: lib.func('uint32 getuid()'),
-    kill: lib.func('int kill(int pid, int sig)'),
-    setuid: lib.func('int setuid(uint32 uid)'),
-    setgid: lib.func('int setgid(uint32 gid)'),
-    setgroups: lib.func('int setgroups(size_t size, const uint32 *list)'),
-    getpwnam: lib.func('mc_passwd *getpwnam(const char *name)'),
-    getgrouplist: lib.func('int getgrouplist(const char *user, uint32 group, _Inout_ uint32 *groups, _Inout_ int *ngroups)'),
-    prctl: lib.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
-    capget: lib.func('int capget(const uint32 *header, _Out_ uint32 *data)'),
-    capset: lib.func('int capset(const uint32 *header, const uint32 *data)'),
-    setrlimit: lib.func('int setrlimit(int resource, const mc_rlimit *limit)'),
-    getrlimit: lib.func('int getrlimit(int resource, _Out_ mc_rlimit *limit)'),
-    execve: lib.func('int execve(const char *path, const char **argv, const char **envp)'),
-  };
+/** The addon's functions: each returns -errno on failure. */
+interface Addon {
+  strerror(errno: number): string;
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): number;
+  umount2(target: string, flags: number): number;
+  unshare(flags: number): number;
+  setns(fd: number, nstype: number): number;
+  sethostname(name: string): number;
+  pivot_root(newRoot: string, putOld: string): number;
+  chdir(path: string): number;
+  chroot(path: string): number;
+  open(path: string, flags: number, mode: number): number;
+  close(fd: number): number;
+  read(fd: number, buffer: Uint8Array): number;
+  fcntl(fd: number, cmd: number, arg: number): number;
+  setsid(): number;
+  set_controlling_terminal(fd: number): number;
+  mknod(path: string, mode: number, major: number, minor: number): number;
+  getpid(): number;
+  getuid(): number;
+  kill(pid: number, signal: number): number;
+  setuid(uid: number): number;
+  setgid(gid: number): number;
+  setgroups(gids: readonly number[]): number;
+  getpwnam(name: string): Passwd | null | number;
+  getgrouplist(user: string, gid: number): number[] | number;
+  prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number;
+  capget(): [bigint, bigint, bigint] | number;
+  capset(effective: bigint, permitted: bigint, inheritable: bigint): number;
+  setrlimit(resource: number, soft: bigint, hard: bigint): number;
+  getrlimit(resource: number): [bigint, bigint] | number;
+  install_exit_handlers(statusFd: number): number;
+  exec(path: string, argv: readonly string[], envp: readonly string[], keepFd: number, exeFd: number): number;
+  sealed_copy(path: string): number;
 }
 
-type Bindings = ReturnType<typeof bind>;
-
-let bindings: Bindings | undefined;
-
-function libc(): Bindings {
-  // Loaded here, not at the top, so that `help` and flag errors stay fast.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  bindings ??= bind(require('koffi') as Koffi);
-  return bindings;
+/**
+ * Finds `native/build/<name>` by walking up from this module: it sits in
+ * native/ when run from source and in dist/ when bundled.
+ */
+export function findBuilt(name: string): string {
+  const relative = join('native', 'build', name);
+  for (let dir = resolve(__dirname); ; dir = dirname(dir)) {
+    const candidate = join(dir, relative);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) throw new Error(`Cannot find ${relative} above ${__dirname} (has the package been built?)`);
+  }
 }
 
-function fail(call: string, subject: string): never {
-  const { koffi, strerror } = libc();
-  const errno = koffi.errno();
-  throw new SyscallError(call, subject, errno, strerror(errno));
+let loaded: Addon | undefined;
+
+function libc(): Addon {
+  if (loaded === undefined) {
+    const module = { exports: {} as Addon };
+    process.dlopen(module, findBuilt('addon.node'));
+    loaded = module.exports;
+  }
+  return loaded;
 }
 
-/** Throws for a -1 result; returns any other. */
+/** Throws for a negative (-errno) result; returns any other. */
 function check(result: number, call: string, subject: string): number {
-  if (result === -1) fail(call, subject);
+  if (result < 0) throw new SyscallError(call, subject, -result, libc().strerror(-result));
   return result;
+}
+
+/** The value, or a throw for a -errno number in its place. */
+function value<T>(result: T | number, call: string, subject: string): T {
+  if (typeof result === 'number') check(result, call, subject);
+  return result as T;
 }
 
 export function strerror(errno: number): string {
@@ -169,10 +161,8 @@ export function mount(
   flags: number,
   data: string | null = null,
 ): void {
-  if (libc().mount(source, target, fstype, flags, data) !== 0) {
-    const what = source === null ? '' : `'${source}' `;
-    fail(`mount(${mountFlagNames(flags)})`, `${what}at '${target}'`);
-  }
+  const what = source === null ? '' : `'${source}' `;
+  check(libc().mount(source, target, fstype, flags, data), `mount(${mountFlagNames(flags)})`, `${what}at '${target}'`);
 }
 
 export function umount2(target: string, flags: number): void {
@@ -194,14 +184,11 @@ export function setns(path: string, nstype: number): void {
 }
 
 export function sethostname(name: string): void {
-  check(libc().sethostname(name, Buffer.byteLength(name)), 'sethostname', `'${name}'`);
+  check(libc().sethostname(name), 'sethostname', `'${name}'`);
 }
 
 export function pivotRoot(newRoot: string, putOld: string): void {
-  const numbers = SYSCALL_NUMBERS[process.arch];
-  if (numbers === undefined) throw new Error(`pivot_root: unsupported architecture ${process.arch}`);
-  const result = Number(libc().syscall(numbers.pivot_root, 'const char *', newRoot, 'const char *', putOld));
-  check(result, 'pivot_root', `'${newRoot}' '${putOld}'`);
+  check(libc().pivot_root(newRoot, putOld), 'pivot_root', `'${newRoot}' '${putOld}'`);
 }
 
 export function chdir(path: string): void {
@@ -231,11 +218,7 @@ export function close(fd: number): void {
 
 /** One read(2), retried on EINTR; returns the bytes read (0 at end of file). */
 export function readSome(fd: number, buffer: Uint8Array): number {
-  for (;;) {
-    const count = Number(libc().read(fd, buffer, buffer.length));
-    if (count >= 0) return count;
-    if (libc().koffi.errno() !== EINTR) fail('read', `fd ${fd}`);
-  }
+  return check(libc().read(fd, buffer), 'read', `fd ${fd}`);
 }
 
 export const EINTR = 4;
@@ -249,16 +232,17 @@ export function fcntl(fd: number, cmd: number, arg = 0): number {
   return check(libc().fcntl(fd, cmd, arg), 'fcntl', `fd ${fd}`);
 }
 
-const TIOCSCTTY = 0x540e;
-
-/** Makes the terminal open on `fd` the controlling terminal of a new session. */
+/**
+ * Makes the terminal open on `fd` our controlling terminal, starting a new
+ * session first unless we lead one already (setsid then fails, harmlessly).
+ */
 export function takeControllingTerminal(fd: number): void {
-  check(libc().setsid(), 'setsid', '');
-  check(libc().ioctl(fd, TIOCSCTTY, 1), 'ioctl(TIOCSCTTY)', `fd ${fd}`);
+  libc().setsid();
+  check(libc().set_controlling_terminal(fd), 'ioctl(TIOCSCTTY)', `fd ${fd}`);
 }
 
-export function mknod(path: string, mode: number, device: bigint): void {
-  check(libc().mknod(path, mode, device), 'mknod', `'${path}'`);
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  check(libc().mknod(path, mode, major, minor), 'mknod', `'${path}'`);
 }
 
 export function getpid(): number {
@@ -282,44 +266,17 @@ export function setgid(gid: number): void {
 }
 
 export function setgroups(gids: readonly number[]): void {
-  check(libc().setgroups(gids.length, Uint32Array.from(gids)), 'setgroups', `[${gids.join(',')}]`);
+  check(libc().setgroups(gids), 'setgroups', `[${gids.join(',')}]`);
 }
 
 /** The user's passwd entry, or undefined when there is none. */
 export function getpwnam(name: string): Passwd | undefined {
-  const { koffi, passwd } = libc();
-  koffi.errno(0);
-  const entry = libc().getpwnam(name);
-  if (entry === null) {
-    if (koffi.errno() !== 0) fail('getpwnam', `'${name}'`);
-    return undefined;
-  }
-  const decoded = koffi.decode(entry, passwd) as {
-    pw_name: string;
-    pw_uid: number;
-    pw_gid: number;
-    pw_dir: string;
-    pw_shell: string;
-  };
-  return {
-    name: decoded.pw_name,
-    uid: decoded.pw_uid,
-    gid: decoded.pw_gid,
-    dir: decoded.pw_dir,
-    shell: decoded.pw_shell,
-  };
+  return value(libc().getpwnam(name), 'getpwnam', `'${name}'`) ?? undefined;
 }
 
 /** Every group `user` belongs to, `gid` included, from the host's databases. */
 export function getgrouplist(user: string, gid: number): number[] {
-  let size = 64;
-  for (;;) {
-    const groups = new Uint32Array(size);
-    const count = [size];
-    if (libc().getgrouplist(user, gid, groups, count) !== -1) return [...groups.slice(0, count[0])];
-    if (count[0]! <= size) fail('getgrouplist', `'${user}'`);
-    size = count[0]!;
-  }
+  return value(libc().getgrouplist(user, gid), 'getgrouplist', `'${user}'`);
 }
 
 export function prctl(option: number, arg2 = 0, arg3 = 0, arg4 = 0, arg5 = 0): number {
@@ -333,49 +290,51 @@ export interface CapabilitySets {
   inheritable: bigint;
 }
 
-const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
-
 export function capget(): CapabilitySets {
-  const data = new Uint32Array(6);
-  check(libc().capget(Uint32Array.of(LINUX_CAPABILITY_VERSION_3, 0), data), 'capget', '');
-  const join = (low: number, high: number) => (BigInt(high) << 32n) | BigInt(low);
-  return {
-    effective: join(data[0]!, data[3]!),
-    permitted: join(data[1]!, data[4]!),
-    inheritable: join(data[2]!, data[5]!),
-  };
+  const [effective, permitted, inheritable] = value(libc().capget(), 'capget', '');
+  return { effective, permitted, inheritable };
 }
 
 export function capset(sets: CapabilitySets): void {
-  const low = (mask: bigint) => Number(mask & 0xffffffffn);
-  const high = (mask: bigint) => Number((mask >> 32n) & 0xffffffffn);
-  const data = Uint32Array.of(
-    low(sets.effective),
-    low(sets.permitted),
-    low(sets.inheritable),
-    high(sets.effective),
-    high(sets.permitted),
-    high(sets.inheritable),
-  );
-  check(libc().capset(Uint32Array.of(LINUX_CAPABILITY_VERSION_3, 0), data), 'capset', '');
+  check(libc().capset(sets.effective, sets.permitted, sets.inheritable), 'capset', '');
 }
 
 export function setrlimit(resource: number, limit: ResourceLimit): void {
-  check(
-    libc().setrlimit(resource, { rlim_cur: limit.soft, rlim_max: limit.hard }),
-    'setrlimit',
-    `${resource}`,
-  );
+  check(libc().setrlimit(resource, limit.soft, limit.hard), 'setrlimit', `${resource}`);
 }
 
 export function getrlimit(resource: number): ResourceLimit {
-  const out = { rlim_cur: 0n, rlim_max: 0n };
-  check(libc().getrlimit(resource, out), 'getrlimit', `${resource}`);
-  return { soft: BigInt(out.rlim_cur), hard: BigInt(out.rlim_max) };
+  const [soft, hard] = value(libc().getrlimit(resource), 'getrlimit', `${resource}`);
+  return { soft, hard };
 }
 
-/** Replaces this process with `path`; returns only by throwing. */
-export function execve(path: string, argv: readonly string[], envp: readonly string[]): never {
-  libc().execve(path, [...argv, null], [...envp, null]);
-  fail('execve', `'${path}'`);
+/**
+ * From now until exec, any catchable signal but SIGCHLD writes its number
+ * (the wait status of a task killed by it) to `statusFd`, when that is >= 0,
+ * and exits 1. Works while the main thread is blocked in a synchronous call.
+ */
+export function installExitHandlers(statusFd: number): void {
+  check(libc().install_exit_handlers(statusFd), 'sigaction', '');
+}
+
+/**
+ * Replaces this process with `path` (or the open executable `exeFd`),
+ * leaving it default signal dispositions, an empty signal mask, stdio and
+ * `keepFd` (if >= 0) but no other fd open. Returns only by throwing.
+ */
+export function execClean(path: string, argv: readonly string[], envp: readonly string[], keepFd = -1, exeFd = -1): never {
+  // A closed keepFd would otherwise be reported as an exec failure.
+  if (keepFd >= 0) fcntl(keepFd, F_GETFD);
+  check(libc().exec(path, argv, envp, keepFd, exeFd), 'execve', `'${path}'`);
+  throw new Error(`execve '${path}' returned`);
+}
+
+/** A sealed in-memory copy of the executable at `path`, as an fd. */
+export function sealedCopy(path: string): number {
+  return check(libc().sealed_copy(path), 'sealed copy', `'${path}'`);
+}
+
+/** The static program that stays as the task's parent in --runtime_directory mode. */
+export function waiterPath(): string {
+  return findBuilt('waiter');
 }

@@ -1,12 +1,76 @@
+// `launch`: become the container. Open the status checkpoint and install the
+// signal handlers first, so that every later failure is accounted for.
+import { writeSync } from 'node:fs';
+import { installExitHandlers } from '../../native/libc';
+import { O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY, openFile } from '../../native/libc';
 import { defineSubcommand } from '../subcommand/dispatch';
 import { complain } from '../subcommand/output';
 import { launchFlags } from './flags';
+import { buildPlan, statusPathOf } from './plan';
+import { carryOut } from './run';
+import { RealLaunchSystem } from './system';
+
+/** W_EXITCODE(1, 0): how a failed launch reads in the status file. */
+const FAILURE_STATUS = 256;
+
+function openStatus(runtimeDirectory: string): number {
+  const path = statusPathOf(runtimeDirectory);
+  try {
+    return openFile(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600);
+  } catch (error) {
+    throw new Error(`Failed to open file for writing the container status '${path}': ${(error as Error).message}`);
+  }
+}
+
+function writeStatus(fd: number, status: number): void {
+  try {
+    writeSync(fd, String(status));
+  } catch (error) {
+    complain(`Failed to write container status '${status}': ${(error as Error).message}`);
+  }
+}
 
 export const launch = defineSubcommand({
   name: 'launch',
   flags: launchFlags,
-  execute: () => {
-    complain('launch: not implemented yet');
+  execute: (flags) => {
+    let statusFd: number | undefined;
+    try {
+      if (flags.runtime_directory !== undefined) statusFd = openStatus(flags.runtime_directory);
+      installExitHandlers(statusFd ?? -1);
+      return carryOut(buildPlan(flags), new RealLaunchSystem(), statusFd);
+    } catch (error) {
+      complain(error instanceof Error ? error.message : String(error));
+      if (statusFd !== undefined) writeStatus(statusFd, FAILURE_STATUS);
+      return 1;
+    }
+  },
+  // Flags we can't load are a failed launch too: checkpoint it where the
+  // runtime directory can still be made out.
+  onFlagError: (message, args, env) => {
+    complain(message);
+    const directory = runtimeDirectoryOf(args, env);
+    if (directory !== undefined) {
+      try {
+        writeStatus(openStatus(directory), FAILURE_STATUS);
+      } catch (error) {
+        complain((error as Error).message);
+      }
+    }
     return 1;
   },
 });
+
+function runtimeDirectoryOf(args: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  for (const word of args) {
+    const arg = word.trim();
+    if (arg === '--') break;
+    const match = /^--runtime_directory=(.+)$/i.exec(arg);
+    if (match !== null) return match[1];
+  }
+  const prefix = 'MESOS_CONTAINERIZER_';
+  const key = Object.keys(env).find(
+    (name) => name.startsWith(prefix) && name.slice(prefix.length).toLowerCase() === 'runtime_directory',
+  );
+  return key === undefined ? undefined : env[key];
+}

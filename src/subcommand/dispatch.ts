@@ -13,7 +13,7 @@ export interface Subcommand<S extends FlagSpecs = FlagSpecs> {
    * subcommand that must still account for the failure (launch's status
    * file). Returns the exit code.
    */
-  onFlagError?(message: string, env: NodeJS.ProcessEnv): number;
+  onFlagError?(message: string, args: readonly string[], env: NodeJS.ProcessEnv): number;
 }
 
 /** Keeps a subcommand's flag types while listing it among the others. */
@@ -70,7 +70,7 @@ export async function dispatch(
   } catch (error) {
     if (!(error instanceof FlagError)) throw error;
     const message = `Failed to parse the flags: ${error.message}`;
-    if (subcommand.onFlagError !== undefined) return subcommand.onFlagError(message, env);
+    if (subcommand.onFlagError !== undefined) return subcommand.onFlagError(message, words.slice(1), env);
     writeAll(2, message + '\n');
     return 1;
   }

@@ -1,0 +1,223 @@
+/*
+ * The parts of `launch` that can't be done from JavaScript, linked into the
+ * addon (see exec.h).
+ *
+ * - Exit handlers must run while the Node main thread is blocked in a
+ *   synchronous native call (read(2) on the agent's pipe), where no
+ *   JavaScript signal listener can ever run.
+ * - A clean exec has to undo what Node did to the process (ignored SIGPIPE,
+ *   close-on-exec stdio, many private fds) right before execve, with no
+ *   JavaScript in between.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436 /* the same number on every architecture */
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#include "exec.h"
+
+static volatile int exit_status_fd = -1;
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void on_exit_signal(int sig)
+{
+	int fd = exit_status_fd;
+	if (fd >= 0) {
+		/* Formatted by hand: snprintf is not async-signal-safe. */
+		char tmp[16], text[16];
+		unsigned int value = (unsigned int)W_EXITCODE(0, sig);
+		size_t len = 0, i;
+		do {
+			tmp[len++] = (char)('0' + value % 10);
+			value /= 10;
+		} while (value != 0);
+		for (i = 0; i < len; i++)
+			text[i] = tmp[len - 1 - i];
+		write_all(fd, text, len);
+		close(fd);
+	}
+	_exit(1);
+}
+
+int mc_install_exit_handlers(int status_fd)
+{
+	struct sigaction action;
+	int sig;
+
+	exit_status_fd = status_fd;
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = on_exit_signal;
+	sigfillset(&action.sa_mask);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGCHLD || sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/* glibc refuses the realtime signals it keeps for itself. */
+		if (sigaction(sig, &action, NULL) != 0 && sig < 32)
+			return -1;
+	}
+	return 0;
+}
+
+static int set_cloexec(int fd, int on)
+{
+	int flags = fcntl(fd, F_GETFD);
+	if (flags < 0)
+		return -1;
+	int wanted = on ? (flags | FD_CLOEXEC) : (flags & ~FD_CLOEXEC);
+	if (wanted == flags)
+		return 0;
+	return fcntl(fd, F_SETFD, wanted);
+}
+
+/* Marks every fd from 3 up close-on-exec. */
+static int cloexec_from_3(void)
+{
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+
+	/* Kernels before 5.11: walk the fd table instead. */
+	DIR *dir = opendir("/proc/self/fd");
+	if (dir != NULL) {
+		int own = dirfd(dir);
+		struct dirent *entry;
+		while ((entry = readdir(dir)) != NULL) {
+			char *end;
+			long fd = strtol(entry->d_name, &end, 10);
+			if (entry->d_name[0] == '\0' || *end != '\0')
+				continue;
+			if (fd >= 3 && fd != own && set_cloexec((int)fd, 1) != 0 && errno != EBADF) {
+				int saved = errno;
+				closedir(dir);
+				errno = saved;
+				return -1;
+			}
+		}
+		closedir(dir);
+		return 0;
+	}
+
+	/* No /proc either (e.g. inside a bare rootfs): try every possible fd. */
+	struct rlimit limit;
+	int fd, max = 65536;
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+	    limit.rlim_cur < (rlim_t)0x7fffffff)
+		max = (int)limit.rlim_cur;
+	for (fd = 3; fd < max; fd++)
+		if (set_cloexec(fd, 1) != 0 && errno != EBADF)
+			return -1;
+	return 0;
+}
+
+int mc_exec(int exe_fd, const char *path, char *const argv[], char *const envp[], int keep_fd)
+{
+	struct sigaction action;
+	sigset_t set;
+	int sig, fd;
+
+	/* Nothing may interrupt us half-way; the mask is emptied just before execve. */
+	sigfillset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+
+	/* Ignored signals (Node ignores SIGPIPE and SIGXFSZ) survive execve. */
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = SIG_DFL;
+	sigemptyset(&action.sa_mask);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, &action, NULL) != 0 && errno != EINVAL)
+			return -1;
+	}
+
+	/* Node marks stdio close-on-exec at start-up; the task needs it. */
+	for (fd = 0; fd <= 2; fd++)
+		if (set_cloexec(fd, 0) != 0 && errno != EBADF)
+			return -1;
+
+	if (cloexec_from_3() != 0)
+		return -1;
+	if (keep_fd >= 0 && set_cloexec(keep_fd, 0) != 0)
+		return -1;
+
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+	if (exe_fd >= 0)
+		syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
+	else
+		execve(path, argv, envp);
+	return -1; /* errno is the exec's */
+}
+
+int mc_sealed_copy(const char *path)
+{
+	int source = open(path, O_RDONLY | O_CLOEXEC);
+	if (source < 0)
+		return -1;
+	int copy = memfd_create("mesos-containerizer-waiter", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (copy < 0) {
+		int saved = errno;
+		close(source);
+		errno = saved;
+		return -1;
+	}
+	char buffer[65536];
+	for (;;) {
+		ssize_t n = read(source, buffer, sizeof(buffer));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		for (ssize_t done = 0; done < n;) {
+			ssize_t written = write(copy, buffer + done, (size_t)(n - done));
+			if (written < 0 && errno == EINTR)
+				continue;
+			if (written < 0)
+				goto fail;
+			done += written;
+		}
+	}
+	close(source);
+	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+		int saved = errno;
+		close(copy);
+		errno = saved;
+		return -1;
+	}
+	return copy;
+fail:;
+	int saved = errno;
+	close(source);
+	close(copy);
+	errno = saved;
+	return -1;
+}

@@ -1,0 +1,17 @@
+// Process-level steps of `launch` that must run in C (see exec.c).
+#ifndef MESOS_CONTAINERIZER_EXEC_H
+#define MESOS_CONTAINERIZER_EXEC_H
+
+// Exit handlers for every catchable signal but SIGCHLD: write the signal's
+// wait status to status_fd (when >= 0) and _exit(1). 0, or -1 with errno.
+int mc_install_exit_handlers(int status_fd);
+
+// Undoes what Node did to the process (ignored and blocked signals,
+// close-on-exec stdio, private fds; keep_fd survives), then execs `path`, or
+// the open file exe_fd when it is >= 0. Returns -1 with errno on failure.
+int mc_exec(int exe_fd, const char *path, char *const argv[], char *const envp[], int keep_fd);
+
+// A sealed in-memory copy of the file at `path`: an fd, or -1 with errno.
+int mc_sealed_copy(const char *path);
+
+#endif

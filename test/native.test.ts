@@ -1,0 +1,406 @@
+// The native pieces of `launch`: the waiter program and the addon's exit
+// handlers and clean exec. Run `npm run build` first.
+import t from 'tap';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+import { waiterPath } from '../native/libc';
+
+const repo = resolve(__dirname, '..');
+// Seen by the task through the waiter's environment.
+process.env.MC_NATIVE_TEST = 'inherited';
+
+function tempDir(t: tap.Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mc-native-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  comm: string;
+}
+
+function procStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // comm may hold spaces and parentheses: the fields after it follow the last ')'.
+  const close = text.lastIndexOf(')');
+  const [state, ppid] = text.slice(close + 2).split(' ');
+  return { pid, state: state!, ppid: Number(ppid), comm: text.slice(text.indexOf('(') + 1, close) };
+}
+
+function childrenOf(ppid: number): ProcStat[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => procStat(Number(name)))
+    .filter((stat): stat is ProcStat => stat !== undefined && stat.ppid === ppid);
+}
+
+interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function finished(child: ChildProcess): Promise<Finished> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((done, failed) => {
+    child.on('error', failed);
+    child.on('close', (code, signal) => done({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Starts the waiter with a fresh status file as its fd 3. */
+function startWaiter(t: tap.Test, task: string[]) {
+  const statusPath = join(tempDir(t), 'status');
+  const statusFd = openSync(statusPath, 'w', 0o600);
+  const child = spawn(waiterPath(), ['3', ...task], { stdio: ['ignore', 'pipe', 'pipe', statusFd] });
+  closeSync(statusFd);
+  // SIGTERM, which the waiter forwards: killing it outright would orphan the task.
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  });
+  return { child, done: finished(child), status: () => readFileSync(statusPath, 'utf8') };
+}
+
+/** The first child of `pid` that runs `comm`. */
+function taskOf(pid: number, comm: string): Promise<ProcStat> {
+  return waitFor(`${comm} under ${pid}`, () => childrenOf(pid).find((stat) => stat.comm === comm));
+}
+
+t.test('waiter', async (t) => {
+  t.test('exit code 3 is recorded as 768', async (t) => {
+    const waiter = startWaiter(t, ['/bin/sh', 'sh', '-c', 'exit 3']);
+    const result = await waiter.done;
+    t.equal(result.code, 0);
+    t.equal(waiter.status(), '768');
+    t.equal(result.stderr, '');
+  });
+
+  t.test('a task killed by SIGKILL is recorded as 9', async (t) => {
+    const waiter = startWaiter(t, ['/bin/sh', 'sh', '-c', 'kill -9 $$']);
+    const result = await waiter.done;
+    t.equal(result.code, 0);
+    t.equal(waiter.status(), '9');
+  });
+
+  t.test('success is 0, and the task inherits stdout and the environment', async (t) => {
+    const waiter = startWaiter(t, ['/bin/sh', 'sh', '-c', 'echo "$MC_NATIVE_TEST"']);
+    const result = await waiter.done;
+    t.equal(result.code, 0);
+    t.equal(waiter.status(), '0');
+    t.equal(result.stdout, 'inherited\n');
+  });
+
+  t.test('/bin/true', async (t) => {
+    const waiter = startWaiter(t, ['/bin/true', 'true']);
+    const result = await waiter.done;
+    t.equal(result.code, 0);
+    t.equal(waiter.status(), '0');
+  });
+
+  t.test('the status fd is not leaked to the task', async (t) => {
+    const waiter = startWaiter(t, ['/bin/ls', 'ls', '-l', '/proc/self/fd']);
+    const result = await waiter.done;
+    t.equal(waiter.status(), '0');
+    const targets = [...result.stdout.matchAll(/ -> (.*)$/gm)].map(([, target]) => target);
+    t.ok(targets.length >= 3, 'ls listed its fds');
+    t.notOk(targets.some((target) => target!.endsWith('/status')), 'no fd names the status file');
+  });
+
+  t.test('SIGTERM is forwarded to the task', async (t) => {
+    const waiter = startWaiter(t, ['/bin/sleep', 'sleep', '30']);
+    await taskOf(waiter.child.pid!, 'sleep');
+    waiter.child.kill('SIGTERM');
+    const result = await waiter.done;
+    t.equal(result.code, 0);
+    t.equal(result.signal, null);
+    t.equal(waiter.status(), '15');
+  });
+
+  t.test('orphans of the task are adopted and reaped', async (t) => {
+    // The subshell exits at once, orphaning its `sleep 0.3`, while the task
+    // itself lives on for a while.
+    const waiter = startWaiter(t, ['/bin/sh', 'sh', '-c', '(sleep 0.3 &); sleep 1.5']);
+    const pid = waiter.child.pid!;
+    const shell = await taskOf(pid, 'sh');
+    const orphan = await waitFor('the orphan to be adopted', () =>
+      childrenOf(pid).find((stat) => stat.pid !== shell.pid && stat.comm === 'sleep'),
+    );
+    t.pass(`sleep ${orphan.pid} was reparented to the waiter`);
+    // Gone from /proc altogether means reaped, not left a zombie.
+    await waitFor('the orphan to be reaped', () => (procStat(orphan.pid) === undefined ? true : undefined), 1000);
+    t.ok(procStat(shell.pid) !== undefined, 'while the task still runs');
+    t.same(
+      childrenOf(pid).filter((stat) => stat.state === 'Z'),
+      [],
+      'no zombie children',
+    );
+    const result = await waiter.done;
+    t.equal(result.code, 0);
+    t.equal(waiter.status(), '0');
+  });
+
+  t.test('a task that exits leaving a background child', async (t) => {
+    const waiter = startWaiter(t, ['/bin/sh', 'sh', '-c', 'sleep 0.2 & exit 0']);
+    const pid = waiter.child.pid!;
+    const result = await waiter.done;
+    t.equal(result.code, 0);
+    t.equal(waiter.status(), '0');
+    t.same(childrenOf(pid), [], 'nothing is left with the waiter as parent');
+  });
+
+  t.test('a missing program is 256 and one line on stderr', async (t) => {
+    const waiter = startWaiter(t, ['/nonexistent/program', 'program']);
+    const result = await waiter.done;
+    t.equal(result.code, 0);
+    t.equal(waiter.status(), '256');
+    t.equal(result.stderr, "Failed to execute '/nonexistent/program': No such file or directory\n");
+  });
+
+  t.test('stays small in memory', async (t) => {
+    const waiter = startWaiter(t, ['/bin/sleep', 'sleep', '30']);
+    const pid = waiter.child.pid!;
+    await taskOf(pid, 'sleep');
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB$/m);
+    t.ok(line, 'VmRSS is reported');
+    const rss = Number(line![1]);
+    t.comment(`waiter VmRSS: ${rss} kB`);
+    t.ok(rss > 0 && rss <= 4096, `VmRSS ${rss} kB <= 4096 kB`);
+    waiter.child.kill('SIGTERM');
+    await waiter.done;
+  });
+
+  t.test('bad usage', async (t) => {
+    for (const args of [[], ['3', '/bin/true'], ['x', '/bin/true', 'true'], ['-1', '/bin/true', 'true']]) {
+      const result = await finished(spawn(waiterPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+      t.equal(result.code, 1, `exit 1 for ${JSON.stringify(args)}`);
+      t.match(result.stderr, /^[^\n]+\n$/, 'one line on stderr');
+    }
+    // A closed status fd is refused before anything runs.
+    const result = await finished(
+      spawn(waiterPath(), ['9', '/bin/true', 'true'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+    t.equal(result.code, 1);
+    t.equal(result.stderr, "Invalid status fd '9': Bad file descriptor\n");
+  });
+});
+
+t.test('the addon: exit handlers and a clean exec', async (t) => {
+  // The wrapper, bundled the way dist/ bundles it, placed in a tree that
+  // mirrors the package layout so its upward search finds the library.
+  const root = tempDir(t);
+  mkdirSync(join(root, 'dist'));
+  mkdirSync(join(root, 'native', 'build'), { recursive: true });
+  symlinkSync(join(repo, 'native', 'build', 'addon.node'), join(root, 'native', 'build', 'addon.node'));
+  const bundle = join(root, 'dist', 'helper.js');
+  buildSync({
+    entryPoints: [join(repo, 'native', 'libc.ts')],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  t.ok(existsSync(bundle));
+
+  /** Runs `script` in a fresh Node with `helper` bound to the wrapper. */
+  function node(script: string, stdio: Array<'pipe' | 'ignore' | number>, args: string[] = []) {
+    const prelude = `const helper = require(${JSON.stringify(bundle)});\n`;
+    return spawn(process.execPath, ['-e', prelude + script, ...args], {
+      stdio,
+      env: { ...process.env, NODE_PATH: join(repo, 'node_modules') },
+    });
+  }
+
+  function statusFile(t: tap.Test) {
+    const path = join(tempDir(t), 'status');
+    const fd = openSync(path, 'w', 0o600);
+    t.teardown(() => closeSync(fd));
+    return { fd, read: () => readFileSync(path, 'utf8') };
+  }
+
+  // Handlers on, then the main thread blocks in read(2) in the addon, where
+  // no JavaScript listener could run.
+  const blockedInRead = `
+    helper.installExitHandlers(3);
+    require('fs').writeSync(1, 'ready\\n');
+    helper.readSome(0, new Uint8Array(1));
+    process.exit(7);
+  `;
+
+  for (const [signal, expected] of [
+    ['TERM', '15'],
+    [40, '40'],
+  ] as const) {
+    t.test(`a signal (${signal}) during a blocking read writes ${expected} and exits 1`, async (t) => {
+      const status = statusFile(t);
+      const child = node(blockedInRead, ['pipe', 'pipe', 'pipe', status.fd]);
+      t.teardown(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      });
+      const done = finished(child);
+      await new Promise<void>((ready) => child.stdout!.once('data', () => ready()));
+      await sleep(50);
+      // By number through the shell: Node's kill() knows no realtime signals.
+      execFileSync('/bin/sh', ['-c', `kill -${signal} ${child.pid}`]);
+      const result = await done;
+      t.equal(result.code, 1);
+      t.equal(result.signal, null);
+      t.equal(status.read(), expected);
+    });
+  }
+
+  t.test('without a status fd a signal still means exit 1', async (t) => {
+    const child = node(blockedInRead.replace('installExitHandlers(3)', 'installExitHandlers(-1)'), [
+      'pipe',
+      'pipe',
+      'pipe',
+    ]);
+    const done = finished(child);
+    await new Promise<void>((ready) => child.stdout!.once('data', () => ready()));
+    child.kill('SIGHUP');
+    const result = await done;
+    t.equal(result.code, 1);
+  });
+
+  // What the exec'd program gets: each script reports what Node had first.
+  const before = `
+    const fs = require('fs');
+    const ignored = fs.readFileSync('/proc/self/status', 'utf8').match(/^SigIgn:\\s*(\\S+)$/m)[1];
+    fs.writeSync(2, 'ignored ' + ignored + ' fds ' + fs.readdirSync('/proc/self/fd').length + '\\n');
+  `;
+
+  t.test('exec resets ignored and blocked signals', async (t) => {
+    const result = await finished(
+      node(
+        `${before}
+        helper.execClean('/bin/grep', ['grep', '-E', '^(SigIgn|SigBlk):', '/proc/self/status'], []);`,
+        ['ignore', 'pipe', 'pipe'],
+      ),
+    );
+    const ignored = result.stderr.match(/^ignored (\S+)/)?.[1];
+    t.not(BigInt(`0x${ignored}`) & (1n << 12n), 0n, 'Node itself ignores SIGPIPE');
+    t.equal(result.code, 0);
+    t.same(result.stdout.trim().split('\n'), ['SigBlk:\t0000000000000000', 'SigIgn:\t0000000000000000']);
+  });
+
+  t.test('exec closes every fd but stdio', async (t) => {
+    const status = statusFile(t);
+    const extra = openSync('/dev/null', 'r');
+    t.teardown(() => closeSync(extra));
+    const result = await finished(
+      node(`${before} helper.execClean('/bin/ls', ['ls', '/proc/self/fd'], []);`, [
+        'ignore',
+        'pipe',
+        'pipe',
+        status.fd,
+        extra,
+      ]),
+    );
+    const fds = Number(result.stderr.match(/ fds (\d+)/)?.[1]);
+    t.ok(fds > 5, `Node had ${fds} fds open`);
+    t.equal(result.code, 0);
+    // 3 is ls's own handle on the directory.
+    t.same(result.stdout.trim().split('\n'), ['0', '1', '2', '3']);
+  });
+
+  t.test('exec keeps keepFd open', async (t) => {
+    const kept = join(tempDir(t), 'kept');
+    const keptFd = openSync(kept, 'w');
+    t.teardown(() => closeSync(keptFd));
+    const extra = openSync('/dev/null', 'r');
+    t.teardown(() => closeSync(extra));
+    const result = await finished(
+      node(`helper.execClean('/bin/ls', ['ls', '-l', '/proc/self/fd'], [], 4);`, [
+        'ignore',
+        'pipe',
+        'pipe',
+        extra,
+        keptFd,
+      ]),
+    );
+    t.equal(result.code, 0);
+    const links = new Map(
+      [...result.stdout.matchAll(/ (\d+) -> (.*)$/gm)].map(([, fd, target]) => [Number(fd), target]),
+    );
+    t.same([...links.keys()].sort(), [0, 1, 2, 3, 4]);
+    t.equal(links.get(4), kept, 'fd 4 is the kept file');
+    t.not(links.get(3), '/dev/null', 'fd 3 (the other inherited one) was closed');
+  });
+
+  t.test('exec passes exactly the given environment', async (t) => {
+    const result = await finished(
+      node(`helper.execClean('/usr/bin/env', ['env'], ['ONLY=this']);`, ['ignore', 'pipe', 'pipe']),
+    );
+    t.equal(result.code, 0);
+    t.equal(result.stdout, 'ONLY=this\n');
+  });
+
+  t.test('a failed exec throws naming the path and the reason', async (t) => {
+    const result = await finished(
+      node(
+        `try { helper.execClean('/nonexistent/program', ['program'], []); }
+         catch (error) { process.stderr.write(error.message + '\\n'); process.exit(3); }`,
+        ['ignore', 'pipe', 'pipe'],
+      ),
+    );
+    t.equal(result.code, 3);
+    t.equal(result.stderr, "execve '/nonexistent/program': No such file or directory\n");
+  });
+
+  t.test('a closed keepFd is reported as such', async (t) => {
+    const result = await finished(
+      node(
+        `const fs = require('fs');
+         const closed = fs.openSync('/dev/null', 'r');
+         fs.closeSync(closed);
+         try { helper.execClean('/bin/true', ['true'], [], closed); }
+         catch (error) { process.stderr.write(error.message + '\\n'); process.exit(3); }`,
+        ['ignore', 'pipe', 'pipe'],
+      ),
+    );
+    t.equal(result.code, 3);
+    t.match(result.stderr, /^fcntl fd \d+: Bad file descriptor\n$/);
+  });
+
+  t.test('waiterPath finds the built program', async (t) => {
+    t.equal(waiterPath(), join(repo, 'native', 'build', 'waiter'));
+  });
+});
