@@ -34,8 +34,10 @@ mkdirSync('native/build', { recursive: true });
 
 // The addon: symbols of Node-API are resolved against the running node.
 const headers = join(dirname(createRequire(import.meta.url).resolve('node-api-headers/package.json')), 'include');
-cc(['-shared', '-fPIC', '-fvisibility=hidden', `-I${headers}`, '-o', 'native/build/addon.node', 'native/addon.c', 'native/exec.c']);
+cc(['-shared', '-fPIC', '-fvisibility=hidden', `-I${headers}`, '-o', 'native/build/addon.node', 'native/addon.c', 'native/exec.c', 'native/seccomp.c']);
 
 // The waiter stays resident beside every task: static, so it loads nothing
 // and holds well under a megabyte.
 cc(['-static', '-o', 'native/build/waiter', 'native/waiter.c']);
+// mesos-execute's namespace starter, static for the same reasons.
+cc(['-static', '-o', 'native/build/clone', 'native/clone.c']);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "seccomp.h"
 
 #define MAX_ARGS 6
 #define MAX_STRING 65536
@@ -472,6 +473,97 @@ FUNCTION(sealed_copy) {
   return number(env, fd == -1 ? -errno : fd);
 }
 
+// One [name, action, comparisons] of seccomp_load into *rule; comparisons is
+// a flat array of BigInts, four per comparison: index, op, value, valueTwo.
+static int read_seccomp_rule(napi_env env, napi_value tuple, mc_seccomp_rule *rule) {
+  Call call = {.env = env, .argc = 3};
+  for (uint32_t i = 0; i < 3; i++) {
+    if (napi_get_element(env, tuple, i, &call.argv[i]) != napi_ok) return -1;
+  }
+  rule->name = arg_string(&call, 0);
+  rule->action = (uint32_t)arg_int(&call, 1);
+  uint32_t length = 0;
+  if (call.failed || rule->name == NULL || napi_get_array_length(env, call.argv[2], &length) != napi_ok ||
+      length % 4 != 0 || length > 256) {
+    return -1;
+  }
+  mc_seccomp_comparison *comparisons = calloc(length / 4 + 1, sizeof *comparisons);
+  if (comparisons == NULL) return -1;
+  rule->comparisons = comparisons;
+  rule->comparison_count = length / 4;
+  for (uint32_t i = 0; i < length; i++) {
+    Call one = {.env = env, .argc = 1};
+    napi_get_element(env, call.argv[2], i, &one.argv[0]);
+    uint64_t value = arg_u64(&one, 0);
+    if (one.failed) return -1;
+    mc_seccomp_comparison *comparison = &comparisons[i / 4];
+    switch (i % 4) {
+      case 0: comparison->index = (uint32_t)value; break;
+      case 1: comparison->op = (uint32_t)value; break;
+      case 2: comparison->value = value; break;
+      default: comparison->value_two = value; break;
+    }
+  }
+  return 0;
+}
+
+// seccomp_load(defaultAction, architectures, rules): builds a filter through
+// libseccomp and loads it on the calling thread (see seccomp.h). 0, -EINVAL
+// for bad arguments, or [result, stage, index, libraryError] on failure.
+FUNCTION(seccomp_load) {
+  Call call = begin(env, info);
+  uint32_t default_action = (uint32_t)arg_int(&call, 0);
+  uint32_t architecture_count = 0, rule_count = 0;
+  if (call.failed || call.argc < 3 || napi_get_array_length(env, call.argv[1], &architecture_count) != napi_ok ||
+      napi_get_array_length(env, call.argv[2], &rule_count) != napi_ok || architecture_count > 64 ||
+      rule_count > 65536) {
+    return bad_arguments(env);
+  }
+  uint32_t *architectures = calloc(architecture_count + 1, sizeof *architectures);
+  mc_seccomp_rule *rules = calloc(rule_count + 1, sizeof *rules);
+  int bad = architectures == NULL || rules == NULL;
+  for (uint32_t i = 0; !bad && i < architecture_count; i++) {
+    Call one = {.env = env, .argc = 1};
+    napi_get_element(env, call.argv[1], i, &one.argv[0]);
+    architectures[i] = (uint32_t)arg_int(&one, 0);
+    bad = one.failed;
+  }
+  for (uint32_t i = 0; !bad && i < rule_count; i++) {
+    napi_value tuple;
+    bad = napi_get_element(env, call.argv[2], i, &tuple) != napi_ok || read_seccomp_rule(env, tuple, &rules[i]) != 0;
+  }
+  napi_value result;
+  if (bad) {
+    result = bad_arguments(env);
+  } else {
+    mc_seccomp_filter filter = {
+        .default_action = default_action,
+        .architecture_count = architecture_count,
+        .architectures = architectures,
+        .rule_count = rule_count,
+        .rules = rules,
+    };
+    mc_seccomp_where where = {0, 0};
+    int outcome = mc_seccomp_apply(&filter, &where);
+    if (outcome == 0) {
+      result = number(env, 0);
+    } else {
+      napi_value text;
+      napi_create_string_utf8(env, mc_seccomp_library_error(), NAPI_AUTO_LENGTH, &text);
+      napi_create_array_with_length(env, 4, &result);
+      napi_set_element(env, result, 0, number(env, outcome));
+      napi_set_element(env, result, 1, number(env, where.stage));
+      napi_set_element(env, result, 2, number(env, (double)where.index));
+      napi_set_element(env, result, 3, text);
+    }
+  }
+  for (uint32_t i = 0; rules != NULL && i < rule_count; i++) {
+    free((void *)rules[i].name), free((void *)rules[i].comparisons);
+  }
+  free(architectures), free(rules);
+  return result;
+}
+
 #define EXPORT(name) {#name, NULL, js_##name, NULL, NULL, NULL, napi_enumerable, NULL}
 
 NAPI_MODULE_INIT() {
@@ -482,7 +574,7 @@ NAPI_MODULE_INIT() {
       EXPORT(mknod), EXPORT(getpid), EXPORT(getuid), EXPORT(kill), EXPORT(setuid), EXPORT(setgid),
       EXPORT(setgroups), EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget),
       EXPORT(capset), EXPORT(setrlimit), EXPORT(getrlimit), EXPORT(install_exit_handlers), EXPORT(exec),
-      EXPORT(sealed_copy),
+      EXPORT(sealed_copy), EXPORT(seccomp_load),
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

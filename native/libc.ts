@@ -11,7 +11,8 @@ export class SyscallError extends Error {
     readonly call: string,
     readonly subject: string,
     readonly errno: number,
-    reason: string,
+    /** strerror(errno). */
+    readonly reason: string,
   ) {
     super(`${call}${subject === '' ? '' : ` ${subject}`}: ${reason}`);
   }
@@ -112,6 +113,11 @@ interface Addon {
   install_exit_handlers(statusFd: number): number;
   exec(path: string, argv: readonly string[], envp: readonly string[], keepFd: number, exeFd: number): number;
   sealed_copy(path: string): number;
+  seccomp_load(
+    defaultAction: number,
+    architectures: readonly number[],
+    rules: ReadonlyArray<readonly [string, number, readonly bigint[]]>,
+  ): number | [number, number, number, string];
 }
 
 /**
@@ -337,4 +343,79 @@ export function sealedCopy(path: string): number {
 /** The static program that stays as the task's parent in --runtime_directory mode. */
 export function waiterPath(): string {
   return findBuilt('waiter');
+}
+
+/** A syscall rule for seccompLoad: libseccomp's action and comparison values. */
+export interface SeccompRule {
+  /** A syscall name as libseccomp knows it (`mkdir`, `personality`). */
+  name: string;
+  /** An SCMP_ACT_* value. */
+  action: number;
+  /** All must hold: argument `index` compared by SCMP_CMP_* `op`. */
+  comparisons: ReadonlyArray<{ index: number; op: number; value: bigint; valueTwo: bigint }>;
+}
+
+/** The step of seccompLoad that failed. */
+export type SeccompStage = 'library' | 'init' | 'attribute' | 'architecture' | 'name' | 'rule' | 'load';
+const SECCOMP_STAGES: readonly SeccompStage[] = ['library', 'init', 'attribute', 'architecture', 'name', 'rule', 'load'];
+/** Results of the addon that are not an errno (native/seccomp.h). */
+const SECCOMP_UNAVAILABLE = -10001;
+const SECCOMP_UNKNOWN_SYSCALL = -10002;
+
+/**
+ * A failed seccompLoad: `index` is the architecture or rule concerned;
+ * `errno` is 0 when libseccomp is missing or knows no such syscall name.
+ */
+export class SeccompFailure extends SyscallError {
+  constructor(
+    readonly stage: SeccompStage,
+    readonly index: number,
+    call: string,
+    subject: string,
+    errno: number,
+    reason: string,
+  ) {
+    super(call, subject, errno, reason);
+  }
+}
+
+/**
+ * Builds a seccomp filter with libseccomp (opened with dlopen on first use)
+ * and loads it on the calling thread only: `defaultAction` for any syscall no
+ * rule matches, `architectures` (SCMP_ARCH_* tokens) beside the native one,
+ * then the rules in order. no_new_privs is left alone, so the caller needs
+ * CAP_SYS_ADMIN unless it set that itself. Throws a SeccompFailure.
+ */
+export function seccompLoad(defaultAction: number, architectures: readonly number[], rules: readonly SeccompRule[]): void {
+  const tuples = rules.map(
+    (rule) =>
+      [rule.name, rule.action, rule.comparisons.flatMap((c) => [BigInt(c.index), BigInt(c.op), c.value, c.valueTwo])] as const,
+  );
+  const result = libc().seccomp_load(defaultAction, architectures, tuples);
+  if (typeof result === 'number') {
+    check(result, 'seccomp_load', '');
+    return;
+  }
+  const [code, stageNumber, index, libraryError] = result;
+  const stage = SECCOMP_STAGES[stageNumber - 1] ?? 'load';
+  if (code === SECCOMP_UNAVAILABLE) {
+    throw new SeccompFailure(stage, index, 'dlopen', "'libseccomp.so.2'", 0, libraryError || 'not available');
+  }
+  if (code === SECCOMP_UNKNOWN_SYSCALL) {
+    throw new SeccompFailure(stage, index, 'seccomp_syscall_resolve_name', `'${rules[index]?.name}'`, 0, 'unknown syscall');
+  }
+  const subjects: Partial<Record<SeccompStage, string>> = {
+    architecture: `0x${(architectures[index] ?? 0).toString(16)}`,
+    rule: `'${rules[index]?.name}'`,
+  };
+  const calls: Record<SeccompStage, string> = {
+    library: 'dlopen',
+    init: 'seccomp_init',
+    attribute: 'seccomp_attr_set',
+    architecture: 'seccomp_arch_add',
+    name: 'seccomp_syscall_resolve_name',
+    rule: 'seccomp_rule_add',
+    load: 'seccomp_load',
+  };
+  throw new SeccompFailure(stage, index, calls[stage], subjects[stage] ?? '', -code, libc().strerror(-code));
 }

@@ -74,7 +74,7 @@ export function buildPlan(flags: LaunchFlags): LaunchPlan {
     return flags.launch_info !== undefined ? modernPlan(flags) : legacyPlan(flags);
   } catch (error) {
     if (error instanceof LaunchInfoError) {
-      throw new PlanError(error.kind === 'validate' ? error.message : `Failed to parse the launch info: ${error.message}`);
+      throw new PlanError(error.kind === 'validate' ? error.message : `Failed to parse launch info: ${error.message}`);
     }
     throw error;
   }
@@ -164,24 +164,15 @@ function legacyPlan(flags: LaunchFlags): LaunchPlan {
 function setEnvironment(plan: LaunchPlan, variables: readonly EnvironmentVariable[]): void {
   const values = new Map<string, string>();
   for (const { name, value } of variables) {
-    if (values.has(name)) plan.overwrittenVariables.push(name);
+    if (values.has(name) && values.get(name) !== value) plan.overwrittenVariables.push(name);
     values.set(name, value);
   }
   if (!values.has('PATH')) values.set('PATH', DEFAULT_PATH);
   plan.environment = [...values].map(([name, value]) => ({ name, value }));
 }
 
-const CLONE_NEWNS = 0x20000;
-
 function checkNamespaceRules(plan: LaunchPlan): void {
-  if (plan.namespaceMntTarget !== undefined) {
-    if (plan.mounts.length > 0) throw new PlanError('Mounts are not supported when entering the mount namespace of a process (--namespace_mnt_target)');
-    if (plan.rootfs !== undefined) throw new PlanError('A root filesystem is not supported when entering the mount namespace of a process (--namespace_mnt_target)');
-  }
-  if (plan.mounts.length > 0 && !plan.cloneNamespaces.includes(CLONE_NEWNS)) {
-    throw new PlanError('Mounts are only allowed in a new mount namespace (launch_info.clone_namespaces lacks CLONE_NEWNS)');
-  }
-  if (plan.rootfs !== undefined && !plan.rootfs.path.startsWith('/')) {
-    throw new PlanError(`Container root filesystem '${plan.rootfs.path}' is not an absolute path`);
-  }
+  if (plan.namespaceMntTarget === undefined) return;
+  if (plan.mounts.length > 0) throw new PlanError("Mounts are not supported if 'namespace_mnt_target' is set");
+  if (plan.rootfs !== undefined) throw new PlanError("Container rootfs is not supported if 'namespace_mnt_target' is set");
 }

@@ -1,7 +1,17 @@
 // Carries a launch plan out, step by step in Mesos's order, through one
 // narrow interface to the system. Unit tests hand in a recording stand-in;
 // the real one is in ./system.ts.
-import type { CommandInfo } from './launch-info';
+import { type ProcessCapabilities, targetCapabilities, CAP_SETPCAP } from './capabilities';
+import {
+  enterRoot,
+  FilesystemError,
+  fileOperation,
+  maskPath,
+  type MountEntry,
+  prepareLegacyRoot,
+  prepareMounts,
+} from './filesystem';
+import type { CommandInfo, RLimit, SeccompProfile } from './launch-info';
 import { DEFAULT_PATH, type LaunchPlan } from './plan';
 
 export interface UserIds {
@@ -16,6 +26,8 @@ export interface Program {
   argv: string[];
 }
 
+export type PathKind = 'file' | 'directory' | 'other' | 'missing';
+
 /** Everything `launch` asks of the system, and nothing else. */
 export interface LaunchSystem {
   closeFd(fd: number): void;
@@ -24,20 +36,50 @@ export interface LaunchSystem {
   /** Makes stdin, the terminal the agent opened for us, the controlling terminal. */
   takeTerminal(): void;
   unshareMount(): void;
-  /** An informational line on stdout, as Mesos prints them. */
+  /** Whether we still share the mount namespace of the process that started us. */
+  sharesParentMountNamespace(): boolean;
+  /** An informational line on stderr, as Mesos prints them. */
   note(line: string): void;
   /** Runs a pre-exec command to its end; returns why it failed, if it did. */
   runCommand(command: CommandInfo): string | undefined;
+  /** Runs a program from PATH to its end; returns why it failed, if it did. */
+  runProgram(argv: readonly string[]): string | undefined;
   /** The user's ids, or undefined when there is no such user. */
   lookupUser(name: string): UserIds | undefined;
   getuid(): number;
   /** Opens what must survive a root change (the waiter program). */
   prepareWaiter(): void;
-  makeDirectories(path: string): void;
+
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  unmount(target: string, flags: number): void;
+  mountTable(): MountEntry[];
+  /** Follows symlinks. */
+  pathKind(path: string): PathKind;
+  /** The canonical path, or undefined when it does not exist. */
+  realpath(path: string): string | undefined;
+  makeDirectory(path: string, recursive: boolean): void;
+  removeDirectory(path: string): void;
+  touch(path: string): void;
+  symlink(source: string, target: string): void;
+  rename(source: string, target: string): void;
+  /** A fresh device node at `target` like the host's `hostPath`. */
+  copyDevice(hostPath: string, target: string): void;
+  randomName(): string;
+  enterMountNamespaceOf(pid: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+  chroot(path: string): void;
   chdir(path: string): void;
+
+  setResourceLimit(limit: RLimit): void;
+  getCapabilities(): ProcessCapabilities;
+  setCapabilities(capabilities: ProcessCapabilities): void;
+  keepCapabilitiesOnSetuid(): void;
+  setNoNewPrivileges(): void;
+  applySeccomp(profile: SeccompProfile, capabilities: ProcessCapabilities): void;
   setgid(gid: number): void;
   setgroups(gids: readonly number[]): void;
   setuid(uid: number): void;
+
   isExecutableFile(path: string): boolean;
   /** The helper's own environment, as NAME=value strings. */
   inheritedEnvironment(): string[];
@@ -59,18 +101,69 @@ function attempt<T>(what: string, action: () => T): T {
   }
 }
 
+/** Runs a filesystem step, whose errors already say what failed. */
+function filesystem(prefix: string | undefined, action: () => void): void {
+  try {
+    action();
+  } catch (error) {
+    if (!(error instanceof FilesystemError)) throw error;
+    throw new LaunchFailure(prefix === undefined ? error.message : `${prefix}: ${error.message}`);
+  }
+}
+
 export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: number): never {
   if (plan.pipe !== undefined) synchronize(plan.pipe, system);
 
-  if (plan.ttySlavePath !== undefined) attempt('Failed to prepare tty', () => system.takeTerminal());
+  if (plan.ttySlavePath !== undefined) attempt('Failed to set control tty', () => system.takeTerminal());
 
   if (plan.unshareMount) attempt('Failed to unshare mount namespace', () => system.unshareMount());
 
+  const rootfs = plan.rootfs?.path;
+  const changesMounts =
+    rootfs !== undefined ||
+    plan.mounts.length > 0 ||
+    plan.maskedPaths.length > 0 ||
+    plan.fileOperations.some((operation) => operation.operation === 'MOUNT');
+  // Mesos trusts the agent here; a mistake would change the host's mounts
+  // for good, so we look for ourselves.
+  if (changesMounts && plan.namespaceMntTarget === undefined && system.sharesParentMountNamespace()) {
+    throw new LaunchFailure(
+      'Refusing to change mounts in the mount namespace of the process that started us: clone a new one or pass --unshare_namespace_mnt',
+    );
+  }
+
+  if (rootfs !== undefined) {
+    system.note(`Preparing rootfs at '${rootfs}'`);
+    const real = system.realpath(rootfs);
+    if (real === undefined) throw new LaunchFailure(`Rootfs path '${rootfs}' does not exist`);
+    if (real !== rootfs) throw new LaunchFailure(`Rootfs path '${rootfs}' is not an absolute path`);
+  }
+
+  if (plan.interface === 'modern') {
+    if (plan.mounts.length > 0 && !plan.cloneNamespaces.includes(CLONE_NEWNS)) {
+      throw new LaunchFailure('Failed to prepare mounts: Mounts are not supported if the mount namespace is not cloned');
+    }
+    if (plan.cloneNamespaces.includes(CLONE_NEWNS)) {
+      filesystem('Failed to prepare mounts', () => prepareMounts(plan.mounts, rootfs, system));
+    }
+  }
+
+  for (const target of plan.maskedPaths) {
+    try {
+      maskPath(target, rootfs, system);
+    } catch (error) {
+      // Mesos goes on without the mask; so do we, but say so.
+      system.note(`Failed to mask container paths: ${(error as Error).message}`);
+    }
+  }
+
+  for (const operation of plan.fileOperations) filesystem(undefined, () => fileOperation(operation, rootfs, system));
+
   for (const { command, json } of plan.preExecCommands) {
-    system.note(`Executing pre-exec command '${json}'`);
     if (command.value === undefined) {
       throw new LaunchFailure("The 'value' of a preparation command is not specified");
     }
+    system.note(`Executing pre-exec command '${json}'`);
     const failure = system.runCommand(command);
     if (failure !== undefined) throw new LaunchFailure(`Failed to execute pre-exec command '${json}': ${failure}`);
   }
@@ -78,12 +171,37 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
   // Look the user up while the host's /etc/passwd and /etc/group are in reach.
   const ids = plan.user === undefined ? undefined : lookupIds(plan.user, plan.supplementaryGroups, system);
 
-  if (statusFd !== undefined) attempt('Failed to prepare the process that waits for the task', () => system.prepareWaiter());
+  const setsCapabilities = plan.effectiveCapabilities !== undefined || plan.boundingCapabilities !== undefined;
+  if (setsCapabilities && ids !== undefined) {
+    attempt('Failed to set process control for keeping capabilities on potential uid change', () =>
+      system.keepCapabilitiesOnSetuid(),
+    );
+  }
+
+  if (plan.namespaceMntTarget !== undefined) {
+    const pid = plan.namespaceMntTarget;
+    attempt('Failed to enter mount namespace', () => system.enterMountNamespaceOf(pid));
+  }
+
+  if (statusFd !== undefined) {
+    attempt('Failed to prepare the process that waits for the task', () => system.prepareWaiter());
+  }
+
+  if (plan.rootfs !== undefined) {
+    const { path, prepared } = plan.rootfs;
+    if (prepared) filesystem(undefined, () => prepareLegacyRoot(path, system));
+    system.note(`Changing root to ${path}`);
+    filesystem(undefined, () => enterRoot(path, system));
+  }
+
+  for (const limit of plan.rlimits) {
+    attempt(`Failed to set ${limit.type} limit`, () => system.setResourceLimit(limit));
+  }
 
   if (plan.workingDirectory !== undefined) {
     const directory = plan.workingDirectory;
     try {
-      system.makeDirectories(directory);
+      system.makeDirectory(directory, true);
     } catch (error) {
       // Not fatal: the chdir below says whether the directory is usable.
       system.note(`Failed to create working directory '${directory}': ${(error as Error).message}`);
@@ -91,18 +209,53 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
     attempt(`Failed to chdir into current working directory '${directory}'`, () => system.chdir(directory));
   }
 
-  if (ids !== undefined) {
-    attempt('Failed to set gid', () => system.setgid(ids.gid));
-    attempt('Failed to set supplementary groups', () => system.setgroups(ids.groups));
-    attempt('Failed to set uid', () => system.setuid(ids.uid));
+  if (plan.seccompProfile !== undefined) {
+    const profile = plan.seccompProfile;
+    const capabilities = targetCapabilities(
+      attempt('Failed to get capabilities for the current process', () => system.getCapabilities()),
+      plan.effectiveCapabilities,
+      plan.boundingCapabilities,
+    );
+    // The seccomp module's errors are whole lines already.
+    try {
+      system.applySeccomp(profile, capabilities);
+    } catch (error) {
+      throw new LaunchFailure((error as Error).message);
+    }
   }
 
-  for (const name of plan.overwrittenVariables) system.note(`Overwriting environment variable '${name}'`);
+  if (ids !== undefined) {
+    attempt(`Failed to set gid to ${ids.gid}`, () => system.setgid(ids.gid));
+    attempt('Failed to set supplementary gids', () => system.setgroups(ids.groups));
+    attempt(`Failed to set uid to ${ids.uid}`, () => system.setuid(ids.uid));
+  }
+
+  if (setsCapabilities) {
+    const current = attempt('Failed to get capabilities for the current process', () => system.getCapabilities());
+    // setuid cleared the effective set; changing the bounding set needs SETPCAP.
+    const withSetpcap = { ...current, effective: current.effective | (1n << BigInt(CAP_SETPCAP)) };
+    attempt('Failed to add SETPCAP to the effective set', () => system.setCapabilities(withSetpcap));
+    const target = targetCapabilities(withSetpcap, plan.effectiveCapabilities, plan.boundingCapabilities);
+    attempt('Failed to set process capabilities', () => system.setCapabilities(target));
+  }
+
+  if (plan.noNewPrivileges) attempt('Failed to set NO_NEW_PRIVS', () => system.setNoNewPrivileges());
+
   const environment =
     plan.environment?.map(({ name, value }) => `${name}=${value}`) ?? withoutFlags(system.inheritedEnvironment());
+  for (const name of plan.overwrittenVariables) system.note(`Overwriting environment variable '${name}'`);
   const program = resolveProgram(plan.command, plan.workingDirectory, searchPath(environment), system);
-  return system.exec(program, environment, statusFd);
+  try {
+    return system.exec(program, environment, statusFd);
+  } catch (error) {
+    const reason = (error as { reason?: unknown }).reason;
+    throw new LaunchFailure(
+      `Failed to execute '${program.path}': ${typeof reason === 'string' ? reason : (error as Error).message}`,
+    );
+  }
 }
+
+const CLONE_NEWNS = 0x20000;
 
 function synchronize(pipe: { read: number; write: number }, system: LaunchSystem): void {
   attempt('Failed to close pipe[1]', () => system.closeFd(pipe.write));
@@ -125,8 +278,8 @@ function lookupIds(user: string, supplementaryGroups: readonly number[], system:
   }
   if (ids === undefined) throw new LaunchFailure(`Failed to get the uid of user '${user}': not found`);
   // Nothing to change when we already are that user.
-  if (ids.uid === system.getuid() && supplementaryGroups.length === 0) return undefined;
-  return { ...ids, groups: [...new Set([...ids.groups, ...supplementaryGroups])] };
+  if (ids.uid === system.getuid()) return undefined;
+  return { ...ids, groups: [...ids.groups, ...supplementaryGroups] };
 }
 
 /** The agent hands us our flags in the environment; the task must not see them. */
@@ -142,7 +295,7 @@ function searchPath(environment: readonly string[]): string {
 /**
  * What to exec: `sh -c value` for a shell command, else `value` with its
  * arguments. A name without a slash is searched in PATH; a relative value
- * is also tried in the working directory.
+ * is first tried in the working directory.
  */
 export function resolveProgram(
   command: CommandInfo,

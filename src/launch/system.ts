@@ -1,16 +1,52 @@
 // The real LaunchSystem: libc through native/, child processes through
-// child_process (pre-exec commands fork from the main thread, so they see
-// the namespaces it entered), files through synchronous fs calls.
+// child_process (they fork from the main thread, so they see the namespaces
+// it entered), files through synchronous fs calls (asynchronous ones run on
+// the thread pool, whose threads keep the old mount namespace and root).
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import * as libc from '../../native/libc';
-import type { CommandInfo } from './launch-info';
-import type { LaunchSystem, Program, UserIds } from './run';
 import { writeAll } from '../subcommand/output';
+import type { ProcessCapabilities } from './capabilities';
+import type { MountEntry } from './filesystem';
+import type { CommandInfo, RLimit, SeccompProfile } from './launch-info';
+import type { LaunchSystem, PathKind, Program, UserIds } from './run';
+import { applySeccompProfile } from './seccomp';
+
+const PR_CAPBSET_READ = 23;
+const PR_CAPBSET_DROP = 24;
+const PR_SET_KEEPCAPS = 8;
+const PR_SET_NO_NEW_PRIVS = 38;
+const PR_CAP_AMBIENT = 47;
+const PR_CAP_AMBIENT_IS_SET = 1;
+const PR_CAP_AMBIENT_RAISE = 2;
+const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+
+function describeExit(result: ReturnType<typeof spawnSync>): string | undefined {
+  if (result.error !== undefined) return result.error.message;
+  if (result.signal !== null) return `terminated by ${result.signal}`;
+  if (result.status !== 0) return `exited with status ${result.status}`;
+  return undefined;
+}
 
 export class RealLaunchSystem implements LaunchSystem {
   /** A sealed copy of the waiter, reachable after the root changes. */
   private waiterFd = -1;
+  private lastCapability: number | undefined;
 
   closeFd(fd: number): void {
     libc.close(fd);
@@ -28,19 +64,30 @@ export class RealLaunchSystem implements LaunchSystem {
     libc.unshare(libc.CLONE_NEWNS);
   }
 
+  sharesParentMountNamespace(): boolean {
+    try {
+      return readlinkSync('/proc/self/ns/mnt') === readlinkSync(`/proc/${process.ppid}/ns/mnt`);
+    } catch {
+      // Our parent is gone or hidden from us: nothing of it to protect.
+      return false;
+    }
+  }
+
   note(line: string): void {
-    writeAll(1, line + '\n');
+    writeAll(2, line + '\n');
   }
 
   runCommand(command: CommandInfo): string | undefined {
     const value = command.value!;
-    const result = command.shell
-      ? spawnSync('sh', ['-c', value], { stdio: 'inherit' })
-      : spawnSync(value, command.arguments.slice(1), { stdio: 'inherit', argv0: command.arguments[0] ?? value });
-    if (result.error !== undefined) return result.error.message;
-    if (result.signal !== null) return `terminated by ${result.signal}`;
-    if (result.status !== 0) return `exited with status ${result.status}`;
-    return undefined;
+    return describeExit(
+      command.shell
+        ? spawnSync('sh', ['-c', value], { stdio: 'inherit' })
+        : spawnSync(value, command.arguments.slice(1), { stdio: 'inherit', argv0: command.arguments[0] ?? value }),
+    );
+  }
+
+  runProgram(argv: readonly string[]): string | undefined {
+    return describeExit(spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' }));
   }
 
   lookupUser(name: string): UserIds | undefined {
@@ -59,12 +106,139 @@ export class RealLaunchSystem implements LaunchSystem {
     this.waiterFd = libc.sealedCopy(libc.waiterPath());
   }
 
-  makeDirectories(path: string): void {
-    mkdirSync(path, { recursive: true });
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
+    libc.mount(source, target, fstype, flags, data);
+  }
+
+  unmount(target: string, flags: number): void {
+    libc.umount2(target, flags);
+  }
+
+  mountTable(): MountEntry[] {
+    return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+  }
+
+  pathKind(path: string): PathKind {
+    try {
+      const stats = statSync(path);
+      return stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
+    } catch {
+      return 'missing';
+    }
+  }
+
+  realpath(path: string): string | undefined {
+    try {
+      return realpathSync(path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  makeDirectory(path: string, recursive: boolean): void {
+    mkdirSync(path, { recursive });
+  }
+
+  removeDirectory(path: string): void {
+    rmdirSync(path);
+  }
+
+  touch(path: string): void {
+    closeSync(openSync(path, 'a'));
+  }
+
+  symlink(source: string, target: string): void {
+    symlinkSync(source, target);
+  }
+
+  rename(source: string, target: string): void {
+    renameSync(source, target);
+  }
+
+  copyDevice(hostPath: string, target: string): void {
+    const stats = statSync(hostPath);
+    // st_rdev packs the device numbers the glibc way (major in bits 8-19 and 32+).
+    const rdev = stats.rdev;
+    const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+    const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
+    libc.mknod(target, stats.mode, major, minor);
+    // mknod applies our umask; the node must be as open as the host's.
+    chmodSync(target, stats.mode & 0o7777);
+  }
+
+  randomName(): string {
+    return randomBytes(6).toString('hex');
+  }
+
+  enterMountNamespaceOf(pid: number): void {
+    // setns into a mount namespace needs a thread with its own fs context.
+    libc.unshare(libc.CLONE_FS);
+    libc.setns(`/proc/${pid}/ns/mnt`, libc.CLONE_NEWNS);
+  }
+
+  pivotRoot(newRoot: string, putOld: string): void {
+    libc.pivotRoot(newRoot, putOld);
+  }
+
+  chroot(path: string): void {
+    libc.chroot(path);
   }
 
   chdir(path: string): void {
     libc.chdir(path);
+  }
+
+  setResourceLimit(limit: RLimit): void {
+    libc.setrlimit(limit.resource, { soft: limit.soft, hard: limit.hard });
+  }
+
+  private highestCapability(): number {
+    if (this.lastCapability === undefined) {
+      try {
+        this.lastCapability = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+      } catch {
+        this.lastCapability = 40;
+      }
+    }
+    return this.lastCapability;
+  }
+
+  getCapabilities(): ProcessCapabilities {
+    const { effective, permitted, inheritable } = libc.capget();
+    let bounding = 0n;
+    let ambient = 0n;
+    for (let capability = 0; capability <= this.highestCapability(); capability++) {
+      if (libc.prctl(PR_CAPBSET_READ, capability) === 1) bounding |= 1n << BigInt(capability);
+      if (libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, capability) === 1) ambient |= 1n << BigInt(capability);
+    }
+    return { effective, permitted, inheritable, bounding, ambient };
+  }
+
+  setCapabilities(target: ProcessCapabilities): void {
+    const current = this.getCapabilities();
+    for (let capability = 0; capability <= this.highestCapability(); capability++) {
+      const bit = 1n << BigInt(capability);
+      if ((current.bounding & bit) !== 0n && (target.bounding & bit) === 0n) libc.prctl(PR_CAPBSET_DROP, capability);
+    }
+    libc.capset(target);
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
+    for (let capability = 0; capability <= this.highestCapability(); capability++) {
+      if ((target.ambient & (1n << BigInt(capability))) !== 0n) {
+        libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, capability);
+      }
+    }
+  }
+
+  keepCapabilitiesOnSetuid(): void {
+    libc.prctl(PR_SET_KEEPCAPS, 1);
+  }
+
+  setNoNewPrivileges(): void {
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1);
+  }
+
+  applySeccomp(profile: SeccompProfile, capabilities: ProcessCapabilities): void {
+    applySeccompProfile(profile, capabilities);
   }
 
   setgid(gid: number): void {
@@ -98,4 +272,22 @@ export class RealLaunchSystem implements LaunchSystem {
     const argv = ['mesos-containerizer-waiter', String(statusFd), program.path, ...program.argv];
     return libc.execClean(libc.waiterPath(), argv, environment, statusFd, this.waiterFd);
   }
+}
+
+/** The mount points of /proc/self/mountinfo, in its order, with their sharing. */
+export function parseMountInfo(text: string): MountEntry[] {
+  const entries: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    if (fields.length < 7) continue;
+    const separator = fields.indexOf('-', 6);
+    const optional = fields.slice(6, separator === -1 ? undefined : separator);
+    entries.push({ target: unescapeMountPath(fields[4]!), shared: optional.some((field) => field.startsWith('shared:')) });
+  }
+  return entries;
+}
+
+/** mountinfo writes space, tab, newline and backslash as octal escapes. */
+function unescapeMountPath(path: string): string {
+  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }

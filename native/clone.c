@@ -1,0 +1,213 @@
+/*
+ * clone: starts a program in new namespaces on behalf of the embedded agent
+ * of mesos-execute (Node can't call clone(2), and unshare(2) in a threaded
+ * process would change only one thread).
+ *
+ * Usage: clone <clone-flags> <pid-fd> -- <program> [args...]
+ *
+ * <clone-flags> is the decimal sum of CLONE_NEW* flags. The child is created
+ * with clone(flags | SIGCHLD), so with CLONE_NEWPID it is the first process
+ * (pid 1) of its pid namespace while this process stays in the agent's
+ * namespaces. The child keeps every inherited fd but <pid-fd> (the control
+ * pipe of mesos-containerizer must reach it) and execs <program>, searched
+ * in PATH.
+ *
+ * This process writes the child's pid in decimal to <pid-fd>, closes it,
+ * forwards SIGTERM, SIGINT and SIGHUP to the child, waits for it and exits
+ * with its exit code, or 128 + the signal that ended it. Should the agent die
+ * first, the child is killed with SIGKILL, which with CLONE_NEWPID ends every
+ * process of the namespace: nothing is left running that nobody watches.
+ *
+ * Only write(2) is used for output: there is no stdio buffer to lose on
+ * _exit and nothing that is unsafe in a signal handler.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static volatile pid_t child = 0;
+/* The signal the kernel sends us when the agent dies (PR_SET_PDEATHSIG). */
+static int agent_gone_signal = 0;
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void print(const char *s)
+{
+	write_all(STDERR_FILENO, s, strlen(s));
+}
+
+static void fail(const char *what, int error)
+{
+	print("clone: ");
+	print(what);
+	print(": ");
+	print(strerror(error));
+	print("\n");
+}
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	if (child > 0)
+		kill(child, sig == agent_gone_signal ? SIGKILL : sig);
+	errno = saved;
+}
+
+/* A non-negative decimal number up to `max`, or -1. */
+static long parse_number(const char *s, long max)
+{
+	long value = 0;
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		value = value * 10 + (*s - '0');
+		if (value > max)
+			return -1;
+	}
+	return value;
+}
+
+static size_t format_number(char *buf, unsigned long value)
+{
+	char tmp[24];
+	size_t len = 0, i;
+	do {
+		tmp[len++] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value != 0);
+	for (i = 0; i < len; i++)
+		buf[i] = tmp[len - 1 - i];
+	return len;
+}
+
+int main(int argc, char **argv)
+{
+	static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP };
+	struct sigaction action;
+	sigset_t all, none;
+	long flags, pid_fd;
+	pid_t pid;
+	size_t i;
+	int status;
+
+	if (argc < 5 || strcmp(argv[3], "--") != 0) {
+		print("Usage: clone <clone-flags> <pid-fd> -- <program> [args...]\n");
+		return 1;
+	}
+	flags = parse_number(argv[1], LONG_MAX);
+	if (flags < 0 || (flags & ~(long)(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET |
+					  CLONE_NEWCGROUP | CLONE_NEWUSER)) != 0) {
+		print("clone: Invalid namespace flags '");
+		print(argv[1]);
+		print("'\n");
+		return 1;
+	}
+	pid_fd = parse_number(argv[2], INT_MAX);
+	if (pid_fd < 0 || fcntl((int)pid_fd, F_SETFD, FD_CLOEXEC) != 0) {
+		print("clone: Invalid pid fd '");
+		print(argv[2]);
+		print("'\n");
+		return 1;
+	}
+
+	/* The pid goes to a pipe whose reader may be gone: that is an error, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = on_signal;
+	sigfillset(&action.sa_mask);
+	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+		sigaction(forwarded[i], &action, NULL);
+	agent_gone_signal = SIGRTMIN;
+	sigaction(agent_gone_signal, &action, NULL);
+	if (prctl(PR_SET_PDEATHSIG, agent_gone_signal, 0, 0, 0) != 0) {
+		fail("Failed to watch the agent", errno);
+		return 1;
+	}
+
+	/* Blocked until `child` is set, so no signal is lost in between. */
+	sigfillset(&all);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+
+	/* With no new stack, clone(2) returns twice like fork(2). */
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (pid < 0) {
+		fail("Failed to clone", errno);
+		return 1;
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+			signal(forwarded[i], SIG_DFL);
+		signal(agent_gone_signal, SIG_DFL);
+		prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		/*
+		 * Before anything can be mounted here, stop mounts from
+		 * propagating back to the agent's namespace.
+		 */
+		if ((flags & CLONE_NEWNS) != 0 && mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) != 0) {
+			fail("Failed to mark '/' as rslave", errno);
+			_exit(1);
+		}
+		execvp(argv[4], argv + 4);
+		fail(argv[4], errno);
+		_exit(1);
+	}
+
+	child = pid;
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	{
+		char text[24];
+		size_t len = format_number(text, (unsigned long)pid);
+		ssize_t n;
+		do {
+			n = write((int)pid_fd, text, len);
+		} while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)len) {
+			/* Nobody will release or watch the child: end it. */
+			fail("Failed to report the pid to the agent", n < 0 ? errno : EIO);
+			kill(pid, SIGKILL);
+		}
+		close((int)pid_fd);
+	}
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fail("Failed to wait for the child", errno);
+			return 1;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
