@@ -2,8 +2,8 @@
 // synchronous fs and child_process calls, which run on (or fork from) the
 // main thread and so act in the namespaces it has entered. Asynchronous fs
 // calls would run on the thread pool, still in the old namespaces.
-import { spawnSync } from 'node:child_process';
 import { closeSync, constants, lstatSync, mkdirSync, openSync, realpathSync, unlinkSync } from 'node:fs';
+import { spawnSync } from '../subcommand/lazy';
 import * as libc from '../../native/libc';
 import type { CniSystem, RunResult } from './steps';
 

@@ -2,8 +2,6 @@
 // child_process (they fork from the main thread, so they see the namespaces
 // it entered), files through synchronous fs calls (asynchronous ones run on
 // the thread pool, whose threads keep the old mount namespace and root).
-import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import {
   accessSync,
   chmodSync,
@@ -20,6 +18,7 @@ import {
   symlinkSync,
 } from 'node:fs';
 import * as libc from '../../native/libc';
+import { spawnSync } from '../subcommand/lazy';
 import { writeAll } from '../subcommand/output';
 import type { ProcessCapabilities } from './capabilities';
 import type { MountEntry } from './filesystem';
@@ -167,7 +166,8 @@ export class RealLaunchSystem implements LaunchSystem {
   }
 
   randomName(): string {
-    return randomBytes(6).toString('hex');
+    // Only needs to differ from what is in a tmpfs we have just mounted.
+    return `${process.pid.toString(36)}${Date.now().toString(36)}`;
   }
 
   enterMountNamespaceOf(pid: number): void {
