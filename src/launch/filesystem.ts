@@ -35,11 +35,17 @@ export function describeMount(mount: MountInfo): string {
 
 export class FilesystemError extends Error {}
 
+/** The reason of a failed call: strerror alone when the error carries it, as Mesos words it. */
+export function reasonOf(error: unknown): string {
+  const reason = (error as { reason?: unknown }).reason;
+  return typeof reason === 'string' ? reason : (error as Error).message;
+}
+
 function attempt<T>(what: string, action: () => T): T {
   try {
     return action();
   } catch (error) {
-    throw new FilesystemError(`${what}: ${(error as Error).message}`);
+    throw new FilesystemError(`${what}: ${reasonOf(error)}`);
   }
 }
 
@@ -53,22 +59,55 @@ function isWithin(path: string, root: string): boolean {
   return root === '/' || path === root || path.startsWith(root.endsWith('/') ? root : `${root}/`);
 }
 
+/** Symlinks followed in one path before we call it a loop, as the kernel does. */
+const MAX_SYMLINKS = 40;
+
+/**
+ * Where `path`, a path under `rootfs`, really leads on the host, resolving
+ * each component as the kernel would (symlinks included, dangling ones too),
+ * or undefined when it leaves the root filesystem on the way.
+ */
+export function resolveUnder(path: string, rootfs: string, system: LaunchSystem): string | undefined {
+  const root = system.realpath(rootfs) ?? rootfs;
+  if (!isWithin(path, rootfs)) return undefined;
+  const pending = path.slice(rootfs.length).split('/').filter((part) => part !== '' && part !== '.');
+  let current = root;
+  let links = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '..') {
+      current = parent(current);
+      if (!isWithin(current, root)) return undefined;
+      continue;
+    }
+    const candidate = current === '/' ? `/${part}` : `${current}/${part}`;
+    const kind = system.entryKind(candidate);
+    if (kind !== 'symlink') {
+      current = candidate;
+      continue;
+    }
+    if (++links > MAX_SYMLINKS) return undefined;
+    const target = system.readLink(candidate);
+    // An absolute link means the host's root here, not the container's.
+    if (target.startsWith('/')) current = '/';
+    pending.unshift(...target.split('/').filter((piece) => piece !== '' && piece !== '.'));
+    if (target.startsWith('/') && !isWithin(target.replace(/\/+$/, '') || '/', root)) return undefined;
+  }
+  return isWithin(current, root) ? current : undefined;
+}
+
 /**
  * With a root filesystem, nothing the agent asks for may land outside it: a
  * symlink in the image (say etc -> /etc) must not redirect a mount, a mask or
- * a file operation to the host. Checks where `path` really leads.
+ * a file operation to the host. Checks where `path` really leads; with
+ * `finalFollowed` false, only its directory (for calls that act on a link
+ * itself, such as rename(2) and symlink(2)).
  */
-export function confine(path: string, rootfs: string | undefined, system: LaunchSystem): void {
+export function confine(path: string, rootfs: string | undefined, system: LaunchSystem, finalFollowed = true): void {
   if (rootfs === undefined) return;
-  const root = system.realpath(rootfs) ?? rootfs;
-  // The deepest part of the path that exists decides where the rest lands.
-  let existing = path;
-  let resolved = system.realpath(existing);
-  while (resolved === undefined && existing !== '/') {
-    existing = parent(existing);
-    resolved = system.realpath(existing);
-  }
-  if (!isWithin(path, rootfs) || resolved === undefined || !isWithin(resolved, root)) {
+  const name = path.replace(/\/+$/, '').slice(path.replace(/\/+$/, '').lastIndexOf('/') + 1);
+  const checked = finalFollowed ? path : parent(path);
+  if ((!finalFollowed && (name === '..' || name === '.')) || resolveUnder(checked, rootfs, system) === undefined) {
     throw new FilesystemError(`'${path}' leads outside the container's root filesystem '${rootfs}'`);
   }
 }
@@ -156,7 +195,8 @@ export function fileOperation(operation: FileOperation, rootfs: string | undefin
     case 'SYMLINK': {
       const { source, target } = operation.symlink;
       attempt(`Failed to link '${source}' as '${target}'`, () => {
-        confine(target, rootfs, system);
+        // symlink(2) makes the link itself: where it points is the task's business.
+        confine(target, rootfs, system, false);
         system.symlink(source, target);
       });
       return;
@@ -173,7 +213,9 @@ export function fileOperation(operation: FileOperation, rootfs: string | undefin
       const { source, target } = operation.rename;
       const what = `Failed to rename '${source}' to '${target}'`;
       attempt(what, () => {
-        confine(source, rootfs, system);
+        // rename(2) moves a link, not what it points to; but `mv -f x dir`
+        // moves into the directory a target link leads to.
+        confine(source, rootfs, system, false);
         confine(target, rootfs, system);
       });
       try {

@@ -10,6 +10,7 @@ import {
   type MountEntry,
   prepareLegacyRoot,
   prepareMounts,
+  reasonOf,
 } from './filesystem';
 import type { CommandInfo, RLimit, SeccompProfile } from './launch-info';
 import { DEFAULT_PATH, type LaunchPlan } from './plan';
@@ -55,6 +56,9 @@ export interface LaunchSystem {
   mountTable(): MountEntry[];
   /** Follows symlinks. */
   pathKind(path: string): PathKind;
+  /** Does not follow a final symlink. */
+  entryKind(path: string): PathKind | 'symlink';
+  readLink(path: string): string;
   /** The canonical path, or undefined when it does not exist. */
   realpath(path: string): string | undefined;
   makeDirectory(path: string, recursive: boolean): void;
@@ -97,7 +101,7 @@ function attempt<T>(what: string, action: () => T): T {
   try {
     return action();
   } catch (error) {
-    throw new LaunchFailure(`${what}: ${(error as Error).message}`);
+    throw new LaunchFailure(`${what}: ${reasonOf(error)}`);
   }
 }
 
@@ -119,8 +123,10 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
   if (plan.unshareMount) attempt('Failed to unshare mount namespace', () => system.unshareMount());
 
   const rootfs = plan.rootfs?.path;
+  const clonesMountNamespace = plan.interface === 'modern' && plan.cloneNamespaces.includes(CLONE_NEWNS);
   const changesMounts =
     rootfs !== undefined ||
+    clonesMountNamespace ||
     plan.mounts.length > 0 ||
     plan.maskedPaths.length > 0 ||
     plan.fileOperations.some((operation) => operation.operation === 'MOUNT');
@@ -139,13 +145,16 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
     if (real !== rootfs) throw new LaunchFailure(`Rootfs path '${rootfs}' is not an absolute path`);
   }
 
-  if (plan.interface === 'modern') {
-    if (plan.mounts.length > 0 && !plan.cloneNamespaces.includes(CLONE_NEWNS)) {
-      throw new LaunchFailure('Failed to prepare mounts: Mounts are not supported if the mount namespace is not cloned');
-    }
-    if (plan.cloneNamespaces.includes(CLONE_NEWNS)) {
-      filesystem('Failed to prepare mounts', () => prepareMounts(plan.mounts, rootfs, system));
-    }
+  if (plan.mounts.length > 0 && !clonesMountNamespace) {
+    throw new LaunchFailure('Failed to prepare mounts: Mounts are not supported if the mount namespace is not cloned');
+  }
+  if (clonesMountNamespace) {
+    filesystem('Failed to prepare mounts', () => prepareMounts(plan.mounts, rootfs, system));
+  } else if (changesMounts && plan.namespaceMntTarget === undefined) {
+    // Mesos leaves propagation alone here, so a mask or a MOUNT operation in
+    // a namespace made by --unshare_namespace_mnt would reach the host's
+    // shared mounts. Nothing a container mounts belongs there.
+    attempt("Failed to mark '/' as rslave", () => system.mount(null, '/', null, MS_SLAVE | MS_REC, null));
   }
 
   for (const target of plan.maskedPaths) {
@@ -256,6 +265,8 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
 }
 
 const CLONE_NEWNS = 0x20000;
+const MS_REC = 0x4000;
+const MS_SLAVE = 0x80000;
 
 function synchronize(pipe: { read: number; write: number }, system: LaunchSystem): void {
   attempt('Failed to close pipe[1]', () => system.closeFd(pipe.write));

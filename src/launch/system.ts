@@ -7,6 +7,7 @@ import {
   chmodSync,
   closeSync,
   constants,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -34,6 +35,20 @@ const PR_CAP_AMBIENT = 47;
 const PR_CAP_AMBIENT_IS_SET = 1;
 const PR_CAP_AMBIENT_RAISE = 2;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+
+/**
+ * Runs an fs call, turning Node's error ("ENOENT: no such file or
+ * directory, mkdir 'x'") into strerror's words, the way Mesos reports it.
+ */
+function fsCall<T>(call: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).errno;
+    if (typeof errno !== 'number') throw error;
+    throw new libc.SyscallError(call, '', -errno, libc.strerror(-errno));
+  }
+}
 
 function describeExit(result: ReturnType<typeof spawnSync>): string | undefined {
   if (result.error !== undefined) return result.error.message;
@@ -126,6 +141,20 @@ export class RealLaunchSystem implements LaunchSystem {
     }
   }
 
+  entryKind(path: string): PathKind | 'symlink' {
+    try {
+      const stats = lstatSync(path);
+      if (stats.isSymbolicLink()) return 'symlink';
+      return stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
+    } catch {
+      return 'missing';
+    }
+  }
+
+  readLink(path: string): string {
+    return fsCall('readlink', () => readlinkSync(path));
+  }
+
   realpath(path: string): string | undefined {
     try {
       return realpathSync(path);
@@ -135,34 +164,34 @@ export class RealLaunchSystem implements LaunchSystem {
   }
 
   makeDirectory(path: string, recursive: boolean): void {
-    mkdirSync(path, { recursive });
+    fsCall('mkdir', () => mkdirSync(path, { recursive }));
   }
 
   removeDirectory(path: string): void {
-    rmdirSync(path);
+    fsCall('rmdir', () => rmdirSync(path));
   }
 
   touch(path: string): void {
-    closeSync(openSync(path, 'a'));
+    fsCall('open', () => closeSync(openSync(path, 'a')));
   }
 
   symlink(source: string, target: string): void {
-    symlinkSync(source, target);
+    fsCall('symlink', () => symlinkSync(source, target));
   }
 
   rename(source: string, target: string): void {
-    renameSync(source, target);
+    fsCall('rename', () => renameSync(source, target));
   }
 
   copyDevice(hostPath: string, target: string): void {
-    const stats = statSync(hostPath);
+    const stats = fsCall('stat', () => statSync(hostPath));
     // st_rdev packs the device numbers the glibc way (major in bits 8-19 and 32+).
     const rdev = stats.rdev;
     const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
     const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
     libc.mknod(target, stats.mode, major, minor);
     // mknod applies our umask; the node must be as open as the host's.
-    chmodSync(target, stats.mode & 0o7777);
+    fsCall('chmod', () => chmodSync(target, stats.mode & 0o7777));
   }
 
   randomName(): string {
