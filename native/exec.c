@@ -157,10 +157,20 @@ int mc_exec(int exe_fd, const char *path, char *const argv[], char *const envp[]
 			return -1;
 	}
 
-	/* Node marks stdio close-on-exec at start-up; the task needs it. */
-	for (fd = 0; fd <= 2; fd++)
+	/*
+	 * Node marks stdio close-on-exec at start-up; the task needs it. And
+	 * anything that touched process.stdin/stdout (a NODE_OPTIONS preload
+	 * will do) leaves it non-blocking, which the task would share: tasks
+	 * expect blocking stdio.
+	 */
+	for (fd = 0; fd <= 2; fd++) {
 		if (set_cloexec(fd, 0) != 0 && errno != EBADF)
 			return -1;
+		int status_flags = fcntl(fd, F_GETFL);
+		if (status_flags >= 0 && (status_flags & O_NONBLOCK) != 0 &&
+		    fcntl(fd, F_SETFL, status_flags & ~O_NONBLOCK) != 0)
+			return -1;
+	}
 
 	if (cloexec_from_3() != 0)
 		return -1;

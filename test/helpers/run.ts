@@ -13,11 +13,15 @@ export interface Result {
   stderr: string;
 }
 
-/** The environment minus any MESOS_CONTAINERIZER_* the caller's shell had. */
+/**
+ * The environment minus any MESOS_CONTAINERIZER_* the caller's shell had,
+ * and minus the test runner's NODE_OPTIONS preloads, which would otherwise
+ * load into every program we start.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('MESOS_CONTAINERIZER_')) env[key] = value;
+    if (!key.startsWith('MESOS_CONTAINERIZER_') && key !== 'NODE_OPTIONS') env[key] = value;
   }
   return { ...env, ...extra };
 }

@@ -1,0 +1,752 @@
+// `launch` without a system: flags to a validated plan (src/launch/plan.ts),
+// and the plan carried out against a stand-in LaunchSystem that records
+// every call (src/launch/run.ts). No root needed.
+import t, { type Test } from 'tap';
+import { launchFlags } from '../src/launch/flags';
+import { buildPlan, DEFAULT_PATH, type LaunchPlan, PlanError, statusPathOf } from '../src/launch/plan';
+import { carryOut, LaunchFailure, type LaunchSystem, type Program, resolveProgram } from '../src/launch/run';
+import { loadFlags } from '../src/subcommand/flags';
+
+const PREFIX = 'MESOS_CONTAINERIZER_';
+
+/** Flags as the dispatcher loads them, from words and variables. */
+function flags(args: Record<string, unknown>, env: Record<string, string> = {}) {
+  const words = Object.entries(args).map(
+    ([name, value]) => `--${name}=${typeof value === 'string' ? value : JSON.stringify(value)}`,
+  );
+  return loadFlags(launchFlags, words, env, PREFIX);
+}
+
+const plan = (args: Record<string, unknown>, env: Record<string, string> = {}): LaunchPlan =>
+  buildPlan(flags(args, env));
+
+/** The PlanError `fn` throws (anything else fails the test). */
+function refusal(fn: () => unknown): PlanError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof PlanError) return error;
+    throw error;
+  }
+  throw new Error('expected a PlanError');
+}
+
+t.test('buildPlan: the modern interface', async (t) => {
+  t.test('a bare command', async (t) => {
+    const result = plan({ launch_info: { command: { value: 'echo hi' } } });
+    t.equal(result.interface, 'modern');
+    t.same(result.command, { shell: true, value: 'echo hi', arguments: [] });
+    t.same(result.preExecCommands, []);
+    t.equal(result.environment, undefined, 'no environment: the task inherits ours');
+    t.same(result.overwrittenVariables, []);
+    t.equal(result.pipe, undefined);
+    t.equal(result.statusPath, undefined);
+    t.equal(result.user, undefined);
+    t.equal(result.workingDirectory, undefined);
+    t.equal(result.unshareMount, false);
+    t.same(result.supplementaryGroups, []);
+  });
+
+  t.test('flags from MESOS_CONTAINERIZER_* variables, as a modern agent passes them', async (t) => {
+    const result = plan(
+      {},
+      {
+        MESOS_CONTAINERIZER_LAUNCH_INFO: JSON.stringify({ command: { shell: false, value: '/bin/true' } }),
+        MESOS_CONTAINERIZER_PIPE_READ: '5',
+        MESOS_CONTAINERIZER_PIPE_WRITE: '6',
+        MESOS_CONTAINERIZER_RUNTIME_DIRECTORY: '/run/mesos/containers/abc',
+      },
+    );
+    t.equal(result.interface, 'modern');
+    t.same(result.command, { shell: false, value: '/bin/true', arguments: [] });
+    t.same(result.pipe, { read: 5, write: 6 });
+    t.equal(result.statusPath, '/run/mesos/containers/abc/status');
+  });
+
+  t.test('everything the protocol uses', async (t) => {
+    const preExec = [{ value: 'touch /x' }, { arguments: ['echo', 'a b'], shell: false, value: '/bin/echo' }];
+    const result = plan({
+      pipe_read: 3,
+      pipe_write: 4,
+      runtime_directory: '/run/x/',
+      unshare_namespace_mnt: true,
+      launch_info: {
+        command: { shell: false, value: 'prog', arguments: ['prog', '-v'] },
+        pre_exec_commands: preExec,
+        user: 'nobody',
+        supplementary_groups: [4242, 7],
+        working_directory: '/sandbox',
+        environment: {
+          variables: [
+            { name: 'A', value: '1' },
+            { name: 'B', value: '2' },
+            { name: 'A', value: '3' },
+            { name: 'B', value: '2' },
+          ],
+        },
+      },
+    });
+    t.same(result.pipe, { read: 3, write: 4 });
+    t.equal(result.statusPath, '/run/x/status');
+    t.equal(result.unshareMount, true);
+    t.same(result.command, { shell: false, value: 'prog', arguments: ['prog', '-v'] });
+    t.same(
+      result.preExecCommands.map((command) => command.json),
+      preExec.map((command) => JSON.stringify(command)),
+      'each pre-exec command is quoted as JSON',
+    );
+    t.same(result.preExecCommands[1]!.command, { shell: false, value: '/bin/echo', arguments: ['echo', 'a b'] });
+    t.equal(result.user, 'nobody');
+    t.same(result.supplementaryGroups, [4242, 7]);
+    t.equal(result.workingDirectory, '/sandbox');
+    t.same(
+      result.environment,
+      [
+        { name: 'A', value: '3' },
+        { name: 'B', value: '2' },
+        { name: 'PATH', value: DEFAULT_PATH },
+      ],
+      'later duplicates win; PATH is added',
+    );
+    t.same(result.overwrittenVariables, ['A'], 'only a changed value is an overwrite');
+  });
+
+  t.test('a given PATH is kept', async (t) => {
+    const result = plan({
+      launch_info: { command: { value: 'x' }, environment: { variables: [{ name: 'PATH', value: '/opt/bin' }] } },
+    });
+    t.same(result.environment, [{ name: 'PATH', value: '/opt/bin' }]);
+  });
+
+  t.test('an empty environment is still a whole environment', async (t) => {
+    const result = plan({ launch_info: { command: { value: 'x' }, environment: {} } });
+    t.same(result.environment, [{ name: 'PATH', value: DEFAULT_PATH }]);
+  });
+
+  t.test('statusPathOf', async (t) => {
+    t.equal(statusPathOf('/run/x'), '/run/x/status');
+    t.equal(statusPathOf('/run/x//'), '/run/x/status');
+  });
+});
+
+t.test('buildPlan: the legacy interface', async (t) => {
+  t.test('--command and friends', async (t) => {
+    const preExec = [{ value: 'echo one' }];
+    const result = plan({
+      command: {
+        value: 'echo hi',
+        environment: {
+          variables: [
+            { name: 'X', value: '1' },
+            { name: 'X', value: '2' },
+          ],
+        },
+      },
+      pre_exec_commands: preExec,
+      user: 'nobody',
+      working_directory: '/sandbox',
+      pipe_read: 3,
+      pipe_write: 4,
+    });
+    t.equal(result.interface, 'legacy');
+    t.same(result.command.value, 'echo hi');
+    t.equal(result.command.shell, true);
+    t.same(
+      result.preExecCommands.map((command) => command.json),
+      [JSON.stringify(preExec[0])],
+    );
+    t.equal(result.user, 'nobody');
+    t.equal(result.workingDirectory, '/sandbox');
+    t.same(result.pipe, { read: 3, write: 4 });
+    t.same(result.environment, [
+      { name: 'X', value: '2' },
+      { name: 'PATH', value: DEFAULT_PATH },
+    ]);
+    t.same(result.overwrittenVariables, ['X']);
+  });
+
+  t.test('without an environment the task inherits ours', async (t) => {
+    t.equal(plan({ command: { value: 'true' } }).environment, undefined);
+  });
+});
+
+t.test('buildPlan: refusals', async (t) => {
+  const cases: Array<[string, Record<string, unknown>, string | RegExp, Record<string, string>?]> = [
+    ['nothing to run', {}, 'Flag --launch_info is not specified'],
+    ['a launch_info without a command', { launch_info: {} }, 'Launch command is not specified'],
+    ['a shell command without a value', { launch_info: { command: { shell: true } } }, 'Shell command is not specified'],
+    [
+      'an executable without a value',
+      { launch_info: { command: { shell: false, arguments: ['x'] } } },
+      'Executable path is not specified',
+    ],
+    ['a legacy shell command without a value', { command: {} }, 'Shell command is not specified'],
+    ['a legacy executable without a value', { command: { shell: false } }, 'Executable path is not specified'],
+    [
+      '--pipe_read alone',
+      { pipe_read: 3, launch_info: { command: { value: 'x' } } },
+      'Flag --pipe_read and --pipe_write should either be both set or both not set',
+    ],
+    [
+      '--pipe_write alone',
+      { pipe_write: 4, command: { value: 'x' } },
+      'Flag --pipe_read and --pipe_write should either be both set or both not set',
+    ],
+    [
+      'both interfaces',
+      { launch_info: { command: { value: 'x' } }, command: { value: 'x' } },
+      /^[^\n]*--launch_info[^\n]*--command[^\n]*$/,
+    ],
+    [
+      'both interfaces, the legacy one through the environment',
+      { launch_info: { command: { value: 'x' } } },
+      /^[^\n]*--launch_info[^\n]*--user[^\n]*$/,
+      { MESOS_CONTAINERIZER_USER: 'nobody' },
+    ],
+    [
+      'a wrong type in launch_info',
+      { launch_info: { command: { value: 5 } } },
+      /^[^\n]*launch_info\.command\.value[^\n]*$/,
+    ],
+    [
+      'a wrong type in a pre-exec command',
+      { launch_info: { command: { value: 'x' }, pre_exec_commands: [{ shell: 'yes' }] } },
+      /^[^\n]*pre_exec_commands\[0\]\.shell[^\n]*$/,
+    ],
+    ['a wrong type in --command', { command: { value: ['x'] } }, /^[^\n]*command\.value[^\n]*$/],
+    [
+      'a pre-exec command that is not an object',
+      { command: { value: 'x' }, pre_exec_commands: [1] },
+      'Invalid JSON format for flag --pre_exec_commands',
+    ],
+    [
+      'a rootfs with --namespace_mnt_target',
+      { namespace_mnt_target: 1, launch_info: { command: { value: 'x' }, rootfs: '/rootfs' } },
+      "Container rootfs is not supported if 'namespace_mnt_target' is set",
+    ],
+  ];
+  for (const [name, args, message, env] of cases) {
+    t.test(name, async (t) => {
+      const error = refusal(() => plan(args, env));
+      if (typeof message === 'string') t.equal(error.message, message);
+      else t.match(error.message, message);
+    });
+  }
+
+  t.test('several legacy flags beside --launch_info are named in one line', async (t) => {
+    const error = refusal(() =>
+      plan({ launch_info: { command: { value: 'x' } }, command: { value: 'x' }, working_directory: '/w' }),
+    );
+    t.match(error.message, /--command/);
+    t.match(error.message, /--working_directory/);
+    t.notMatch(error.message, /\n/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// carryOut against a recording stand-in
+
+type Call = [string, ...unknown[]];
+
+/** What the stand-in's exec throws: the launch got all the way to exec. */
+class ExecReached extends Error {
+  constructor() {
+    super('exec reached');
+  }
+}
+
+type Behaviour = Partial<Record<keyof LaunchSystem, (...args: any[]) => unknown>>;
+
+const NO_CAPABILITIES = { effective: 0n, permitted: 0n, inheritable: 0n, bounding: 0n, ambient: 0n };
+
+/**
+ * A LaunchSystem that records every call, in order, and answers with
+ * `behaviour` or harmless defaults. A Proxy, so that it keeps answering
+ * whatever the interface grows.
+ */
+function recorder(behaviour: Behaviour = {}, executables: readonly string[] = ['/bin/sh', '/usr/bin/env']) {
+  const calls: Call[] = [];
+  const defaults: Behaviour = {
+    readByte: () => true,
+    runCommand: () => undefined,
+    runProgram: () => undefined,
+    lookupUser: () => ({ uid: 1000, gid: 1000, groups: [1000, 27] }),
+    getuid: () => 0,
+    sharesParentMountNamespace: () => false,
+    isExecutableFile: (path: string) => executables.includes(path),
+    inheritedEnvironment: () => [
+      'HOME=/root',
+      'MESOS_CONTAINERIZER_LAUNCH_INFO={}',
+      'PATH=/usr/bin:/bin',
+      'MESOS_CONTAINERIZER_PIPE_READ=3',
+    ],
+    realpath: (path: string) => path,
+    pathKind: () => 'directory',
+    mountTable: () => [],
+    getCapabilities: () => ({ ...NO_CAPABILITIES }),
+    randomName: () => 'random',
+    exec: () => {
+      throw new ExecReached();
+    },
+  };
+  const system = new Proxy(
+    {},
+    {
+      get(_target, name) {
+        if (typeof name !== 'string' || name === 'then') return undefined;
+        return (...args: unknown[]) => {
+          calls.push([name, ...args]);
+          const answer = behaviour[name as keyof LaunchSystem] ?? defaults[name as keyof LaunchSystem];
+          return answer?.(...args);
+        };
+      },
+    },
+  ) as LaunchSystem;
+  return {
+    system,
+    calls,
+    names: () => calls.map(([name]) => name),
+    /** The calls named `name`, without the name. */
+    of: (name: string) => calls.filter(([called]) => called === name).map(([, ...args]) => args),
+    index: (name: string) => calls.findIndex(([called]) => called === name),
+  };
+}
+
+/** Carries `plan` out; returns the error it ended with (exec always throws here). */
+function attempt(launchPlan: LaunchPlan, system: LaunchSystem, statusFd?: number): Error {
+  try {
+    carryOut(launchPlan, system, statusFd);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('carryOut returned');
+}
+
+function reachedExec(t: Test, error: Error, record: ReturnType<typeof recorder>): void {
+  t.type(error, LaunchFailure);
+  t.match(error.message, /^Failed to execute '[^']*': exec reached$/, 'the stand-in exec was reached');
+  t.equal(record.names().at(-1), 'exec', 'exec comes last');
+}
+
+t.test('carryOut: the order of the steps', async (t) => {
+  t.test('the whole protocol, call by call', async (t) => {
+    const record = recorder();
+    const launchPlan = plan({
+      pipe_read: 3,
+      pipe_write: 4,
+      unshare_namespace_mnt: true,
+      launch_info: {
+        command: { value: 'echo hi' },
+        pre_exec_commands: [{ value: 'echo one' }, { arguments: ['echo', 'two'], shell: false, value: '/bin/echo' }],
+        user: 'alice',
+        supplementary_groups: [4242],
+        working_directory: '/sandbox',
+        environment: {
+          variables: [
+            { name: 'A', value: '1' },
+            { name: 'A', value: '2' },
+          ],
+        },
+      },
+    });
+    const error = attempt(launchPlan, record.system, 9);
+    reachedExec(t, error, record);
+    const [first, second] = launchPlan.preExecCommands;
+    t.same(
+      record.calls.filter(([name]) => name !== 'isExecutableFile'),
+      [
+        ['closeFd', 4],
+        ['readByte', 3],
+        ['closeFd', 3],
+        ['unshareMount'],
+        ['note', `Executing pre-exec command '${first!.json}'`],
+        ['runCommand', first!.command],
+        ['note', `Executing pre-exec command '${second!.json}'`],
+        ['runCommand', second!.command],
+        ['lookupUser', 'alice'],
+        ['getuid'],
+        ['prepareWaiter'],
+        ['makeDirectory', '/sandbox', true],
+        ['chdir', '/sandbox'],
+        ['setgid', 1000],
+        ['setgroups', [1000, 27, 4242]],
+        ['setuid', 1000],
+        ['note', "Overwriting environment variable 'A'"],
+        ['exec', { path: '/bin/sh', argv: ['sh', '-c', 'echo hi'] }, ['A=2', `PATH=${DEFAULT_PATH}`], 9],
+      ],
+    );
+  });
+
+  t.test('the pipe comes before anything else', async (t) => {
+    const record = recorder();
+    attempt(
+      plan({
+        pipe_read: 7,
+        pipe_write: 8,
+        unshare_namespace_mnt: true,
+        launch_info: { command: { value: 'x' }, user: 'alice', pre_exec_commands: [{ value: 'y' }] },
+      }),
+      record.system,
+    );
+    t.same(record.calls.slice(0, 3), [['closeFd', 8], ['readByte', 7], ['closeFd', 7]]);
+  });
+
+  t.test('unshare comes before the pre-exec commands', async (t) => {
+    const record = recorder();
+    const launchPlan = plan({
+      unshare_namespace_mnt: true,
+      launch_info: { command: { value: 'x' }, pre_exec_commands: [{ value: 'y' }] },
+    });
+    attempt(launchPlan, record.system);
+    t.ok(record.index('unshareMount') >= 0);
+    t.ok(record.index('unshareMount') < record.index('runCommand'));
+  });
+
+  t.test('the user is looked up after the pre-exec commands and before chdir', async (t) => {
+    const record = recorder();
+    attempt(
+      plan({
+        launch_info: { command: { value: 'x' }, user: 'alice', working_directory: '/w', pre_exec_commands: [{ value: 'y' }] },
+      }),
+      record.system,
+    );
+    t.ok(record.index('runCommand') < record.index('lookupUser'), 'pre-exec commands run as the agent');
+    t.ok(record.index('lookupUser') < record.index('makeDirectory'));
+    t.ok(record.index('lookupUser') < record.index('chdir'));
+    t.ok(record.index('chdir') < record.index('setgid'));
+    t.ok(record.index('setgid') < record.index('setgroups'));
+    t.ok(record.index('setgroups') < record.index('setuid'));
+    t.ok(record.index('setuid') < record.index('exec'));
+  });
+
+  t.test('the legacy interface keeps the same order', async (t) => {
+    const record = recorder();
+    const error = attempt(
+      plan({
+        pipe_read: 3,
+        pipe_write: 4,
+        command: { value: 'x' },
+        user: 'alice',
+        working_directory: '/w',
+        pre_exec_commands: [{ value: 'y' }],
+      }),
+      record.system,
+    );
+    reachedExec(t, error, record);
+    t.same(
+      record.names().filter((name) => name !== 'isExecutableFile' && name !== 'note'),
+      [
+        'closeFd',
+        'readByte',
+        'closeFd',
+        'runCommand',
+        'lookupUser',
+        'getuid',
+        'makeDirectory',
+        'chdir',
+        'setgid',
+        'setgroups',
+        'setuid',
+        'inheritedEnvironment',
+        'exec',
+      ],
+    );
+  });
+
+  t.test('without a pipe, a user, a directory or a status fd, only exec', async (t) => {
+    const record = recorder();
+    const error = attempt(plan({ launch_info: { command: { shell: false, value: '/bin/true' } } }), record.system);
+    reachedExec(t, error, record);
+    t.same(
+      record.calls.filter(([name]) => name !== 'isExecutableFile'),
+      [
+        ['inheritedEnvironment'],
+        ['exec', { path: '/bin/true', argv: ['/bin/true'] }, ['HOME=/root', 'PATH=/usr/bin:/bin'], undefined],
+      ],
+    );
+  });
+
+  t.test('the waiter is prepared only with a status fd', async (t) => {
+    const without = recorder();
+    attempt(plan({ launch_info: { command: { value: 'x' } } }), without.system);
+    t.equal(without.index('prepareWaiter'), -1);
+    const withFd = recorder();
+    attempt(plan({ launch_info: { command: { value: 'x' } } }), withFd.system, 5);
+    t.ok(withFd.index('prepareWaiter') >= 0);
+    t.equal(withFd.of('exec')[0]![2], 5, 'exec is handed the status fd');
+  });
+});
+
+t.test('carryOut: the handshake', async (t) => {
+  const pipePlan = () =>
+    plan({ pipe_read: 3, pipe_write: 4, launch_info: { command: { value: 'x' }, pre_exec_commands: [{ value: 'y' }] } });
+  const message = "Failed to synchronize with agent (it's probably exited)";
+
+  t.test('end of file: the agent is gone', async (t) => {
+    const record = recorder({ readByte: () => false });
+    const error = attempt(pipePlan(), record.system);
+    t.type(error, LaunchFailure);
+    t.equal(error.message, message);
+    t.same(record.calls, [['closeFd', 4], ['readByte', 3]], 'nothing else happened');
+  });
+
+  t.test('a failed read is the same', async (t) => {
+    const record = recorder({
+      readByte: () => {
+        throw new Error('read fd 3: Bad file descriptor');
+      },
+    });
+    const error = attempt(pipePlan(), record.system);
+    t.equal(error.message, message);
+    t.same(record.names(), ['closeFd', 'readByte']);
+  });
+
+  t.test('the write end must close', async (t) => {
+    const record = recorder({
+      closeFd: () => {
+        throw new Error('close fd 4: Bad file descriptor');
+      },
+    });
+    const error = attempt(pipePlan(), record.system);
+    t.type(error, LaunchFailure);
+    t.equal(error.message, 'Failed to close pipe[1]: close fd 4: Bad file descriptor');
+    t.same(record.names(), ['closeFd'], 'no read without the write end closed');
+  });
+
+  t.test('no pipe, no handshake', async (t) => {
+    const record = recorder();
+    attempt(plan({ launch_info: { command: { value: 'x' } } }), record.system);
+    t.equal(record.index('readByte'), -1);
+    t.equal(record.index('closeFd'), -1);
+  });
+});
+
+t.test('carryOut: pre-exec commands', async (t) => {
+  t.test('a failure stops the launch', async (t) => {
+    const record = recorder({ runCommand: () => 'exited with status 2' });
+    const launchPlan = plan({
+      launch_info: {
+        command: { value: 'x' },
+        user: 'alice',
+        pre_exec_commands: [{ value: 'exit 2' }, { value: 'echo next' }],
+      },
+    });
+    const error = attempt(launchPlan, record.system);
+    t.type(error, LaunchFailure);
+    const json = launchPlan.preExecCommands[0]!.json;
+    t.equal(error.message, `Failed to execute pre-exec command '${json}': exited with status 2`);
+    t.equal(record.of('runCommand').length, 1, 'the next command did not run');
+    t.same(record.names(), ['note', 'runCommand']);
+  });
+});
+
+t.test('carryOut: the user', async (t) => {
+  t.test('an unknown user', async (t) => {
+    const record = recorder({ lookupUser: () => undefined });
+    const launchPlan = plan({ launch_info: { command: { value: 'x' }, user: 'ghost', working_directory: '/w' } });
+    const error = attempt(launchPlan, record.system);
+    t.type(error, LaunchFailure);
+    t.equal(error.message, "Failed to get the uid of user 'ghost': not found");
+    t.same(record.names(), ['lookupUser']);
+  });
+
+  t.test('a failed lookup', async (t) => {
+    const record = recorder({
+      lookupUser: () => {
+        throw new Error('getpwnam: Permission denied');
+      },
+    });
+    const error = attempt(plan({ launch_info: { command: { value: 'x' }, user: 'ghost' } }), record.system);
+    t.equal(error.message, "Failed to get the uid of user 'ghost': getpwnam: Permission denied");
+  });
+
+  t.test('already that user: nothing to change', async (t) => {
+    const record = recorder({ getuid: () => 1000 });
+    const error = attempt(plan({ launch_info: { command: { value: 'x' }, user: 'alice' } }), record.system);
+    reachedExec(t, error, record);
+    for (const call of ['setgid', 'setgroups', 'setuid']) t.equal(record.index(call), -1, `no ${call}`);
+  });
+
+  t.test('the host groups plus supplementary_groups', async (t) => {
+    const record = recorder({ lookupUser: () => ({ uid: 65534, gid: 65534, groups: [65534] }) });
+    const launchPlan = plan({ launch_info: { command: { value: 'x' }, user: 'nobody', supplementary_groups: [4242, 4343] } });
+    attempt(launchPlan, record.system);
+    t.same(record.of('setgid'), [[65534]]);
+    t.same(record.of('setgroups'), [[[65534, 4242, 4343]]]);
+    t.same(record.of('setuid'), [[65534]]);
+  });
+
+  t.test('a failed setgid stops before setgroups', async (t) => {
+    const record = recorder({
+      setgid: () => {
+        throw new Error('setgid 1000: Operation not permitted');
+      },
+    });
+    const error = attempt(plan({ launch_info: { command: { value: 'x' }, user: 'alice' } }), record.system);
+    t.type(error, LaunchFailure);
+    t.match(error.message, /^Failed to set gid to 1000: setgid 1000: Operation not permitted$/);
+    t.equal(record.index('setgroups'), -1);
+    t.equal(record.index('setuid'), -1);
+    t.equal(record.index('exec'), -1);
+  });
+});
+
+t.test('carryOut: working directory, environment and program', async (t) => {
+  t.test('a directory that can not be created is only noted', async (t) => {
+    const record = recorder({
+      makeDirectory: () => {
+        throw new Error('mkdir: Read-only file system');
+      },
+    });
+    const error = attempt(plan({ launch_info: { command: { value: 'x' }, working_directory: '/w' } }), record.system);
+    reachedExec(t, error, record);
+    t.match(record.of('note')[0]![0], /^Failed to create working directory '\/w': /);
+    t.same(record.of('chdir'), [['/w']]);
+  });
+
+  t.test('a failed chdir is fatal', async (t) => {
+    const record = recorder({
+      chdir: () => {
+        throw new Error("chdir '/w': No such file or directory");
+      },
+    });
+    const error = attempt(plan({ launch_info: { command: { value: 'x' }, working_directory: '/w' } }), record.system);
+    t.type(error, LaunchFailure);
+    t.equal(error.message, "Failed to chdir into current working directory '/w': chdir '/w': No such file or directory");
+    t.equal(record.index('exec'), -1);
+  });
+
+  t.test('the inherited environment loses the MESOS_CONTAINERIZER_* flags', async (t) => {
+    const record = recorder();
+    attempt(plan({ launch_info: { command: { value: 'x' } } }), record.system);
+    t.same(record.of('exec')[0]![1], ['HOME=/root', 'PATH=/usr/bin:/bin']);
+  });
+
+  t.test('a given environment is exactly what the task gets', async (t) => {
+    const record = recorder();
+    attempt(
+      plan({
+        launch_info: {
+          command: { value: 'x' },
+          environment: { variables: [{ name: 'ONLY', value: 'this' }] },
+        },
+      }),
+      record.system,
+    );
+    t.equal(record.index('inheritedEnvironment'), -1, 'ours is not even read');
+    t.same(record.of('exec')[0]![1], ['ONLY=this', `PATH=${DEFAULT_PATH}`]);
+  });
+
+  t.test("the program is looked up in the task's PATH", async (t) => {
+    const record = recorder({}, ['/opt/tools/sh', '/opt/tools/prog', '/bin/sh']);
+    attempt(
+      plan({
+        launch_info: {
+          command: { shell: false, value: 'prog', arguments: ['prog', 'arg'] },
+          environment: { variables: [{ name: 'PATH', value: '/nowhere:/opt/tools' }] },
+        },
+      }),
+      record.system,
+    );
+    t.same(record.of('exec')[0]![0], { path: '/opt/tools/prog', argv: ['prog', 'arg'] });
+  });
+
+  t.test('a shell command is sh -c, sh from PATH', async (t) => {
+    const record = recorder({}, ['/usr/bin/sh']);
+    attempt(plan({ launch_info: { command: { value: 'echo $HOME' } } }), record.system);
+    t.same(record.of('exec')[0]![0], { path: '/usr/bin/sh', argv: ['sh', '-c', 'echo $HOME'] });
+  });
+
+  t.test('a failed exec names the program', async (t) => {
+    const record = recorder({
+      exec: () => {
+        const error = new Error("execve '/bin/nope': No such file or directory");
+        throw Object.assign(error, { reason: 'No such file or directory' });
+      },
+    });
+    const error = attempt(plan({ launch_info: { command: { shell: false, value: '/bin/nope' } } }), record.system);
+    t.type(error, LaunchFailure);
+    t.equal(error.message, "Failed to execute '/bin/nope': No such file or directory");
+  });
+});
+
+t.test('resolveProgram', async (t) => {
+  const system = (executables: string[]) => {
+    const asked: string[] = [];
+    return {
+      asked,
+      isExecutableFile: (path: string) => {
+        asked.push(path);
+        return executables.includes(path);
+      },
+    };
+  };
+  const command = (value: string, args: string[] = [], shell = false) => ({ shell, value, arguments: args });
+  const resolve = (
+    c: ReturnType<typeof command>,
+    workingDirectory: string | undefined,
+    path: string,
+    executables: string[],
+  ): Program & { asked: string[] } => {
+    const stand = system(executables);
+    return { ...resolveProgram(c, workingDirectory, path, stand), asked: stand.asked };
+  };
+
+  t.test('a shell command: sh -c, sh searched in PATH', async (t) => {
+    const result = resolve(command('echo hi', [], true), '/w', '/a:/b:/c', ['/b/sh', '/c/sh']);
+    t.same([result.path, result.argv], ['/b/sh', ['sh', '-c', 'echo hi']]);
+  });
+
+  t.test('a shell command without sh on PATH leaves the name to execve', async (t) => {
+    const result = resolve(command('echo hi', [], true), undefined, '/a', []);
+    t.same([result.path, result.argv], ['sh', ['sh', '-c', 'echo hi']]);
+  });
+
+  t.test('an absolute program is used as it is, with its arguments as argv', async (t) => {
+    const result = resolve(command('/bin/echo', ['echo', 'x']), '/w', '/a', []);
+    t.same([result.path, result.argv], ['/bin/echo', ['echo', 'x']]);
+    t.same(result.asked, [], 'nothing looked up');
+  });
+
+  t.test('no arguments: argv is the value alone', async (t) => {
+    const result = resolve(command('/bin/true'), undefined, '/a', []);
+    t.same(result.argv, ['/bin/true']);
+  });
+
+  t.test('a relative program in the working directory', async (t) => {
+    const result = resolve(command('prog', ['prog']), '/sandbox/', '/a:/b', ['/sandbox/prog', '/a/prog']);
+    t.same([result.path, result.argv], ['/sandbox/prog', ['prog']]);
+  });
+
+  t.test('a relative path in the working directory', async (t) => {
+    const result = resolve(command('bin/prog', ['prog']), '/sandbox', '/a', ['/sandbox/bin/prog']);
+    t.equal(result.path, '/sandbox/bin/prog');
+  });
+
+  t.test('a name not in the working directory is searched in PATH', async (t) => {
+    const result = resolve(command('prog', ['prog']), '/sandbox', '/a:/b', ['/b/prog']);
+    t.equal(result.path, '/b/prog');
+    t.same(result.asked, ['/sandbox/prog', '/a/prog', '/b/prog']);
+  });
+
+  t.test('without a working directory a name is searched in PATH only', async (t) => {
+    const result = resolve(command('prog', ['prog']), undefined, '/a:/b', ['/b/prog']);
+    t.equal(result.path, '/b/prog');
+    t.same(result.asked, ['/a/prog', '/b/prog']);
+  });
+
+  t.test('an empty PATH entry is the current directory', async (t) => {
+    const result = resolve(command('prog', ['prog']), undefined, '/a::/b', ['./prog', '/b/prog']);
+    t.equal(result.path, './prog');
+  });
+
+  t.test('a name found nowhere is left to execve', async (t) => {
+    const result = resolve(command('prog', ['prog']), undefined, '/a', []);
+    t.equal(result.path, 'prog');
+  });
+
+  t.test('a relative path with a slash, not in the working directory, is not searched in PATH', async (t) => {
+    const result = resolve(command('bin/prog', ['prog']), undefined, '/a', ['/a/bin/prog']);
+    t.equal(result.path, 'bin/prog');
+  });
+});
