@@ -379,6 +379,17 @@ for (const [how, namespace, extra] of [
 
 // -------------------------------------------------- 3. rootfs path checks
 
+// The waiter must still be reachable once the host's filesystem is gone.
+t.test('with --runtime_directory, the waiter stays as the parent of a task in a rootfs', { skip }, async (t) => {
+  const rootfs = rootfsFor(t);
+  const runtime = mkdtempSync(join(tmpdir(), 'launch-runtime-'));
+  t.teardown(() => rmSync(runtime, { recursive: true, force: true }));
+  const info = { rootfs: rootfs.path, clone_namespaces: [0x20000], command: shell('echo "parent=$(cat /proc/$PPID/comm 2>/dev/null || echo gone)"; exit 4') };
+  const result = launch(t, [`--runtime_directory=${runtime}`, launchInfo(info)]);
+  t.equal(result.code, 0, 'the waiter exits 0', { stderr: result.stderr });
+  t.equal(readFileSync(join(runtime, 'status'), 'utf8'), '1024', 'the status of exit 4');
+});
+
 t.test('the rootfs must be an absolute, canonical path that exists', { skip }, async (t) => {
   const rootfs = rootfsFor(t);
   const r = rootfs.path;

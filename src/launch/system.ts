@@ -60,6 +60,8 @@ function describeExit(result: ReturnType<typeof spawnSync>): string | undefined 
 export class RealLaunchSystem implements LaunchSystem {
   /** A sealed copy of the waiter, reachable after the root changes. */
   private waiterFd = -1;
+  /** Where the waiter was found: after a root change, only for messages. */
+  private waiterPath = 'mesos-containerizer-waiter';
   private lastCapability: number | undefined;
 
   closeFd(fd: number): void {
@@ -117,7 +119,8 @@ export class RealLaunchSystem implements LaunchSystem {
   prepareWaiter(): void {
     // Exec'd from memory, a task can't rewrite the waiter's file on the host
     // through /proc/<pid>/exe.
-    this.waiterFd = libc.sealedCopy(libc.waiterPath());
+    this.waiterPath = libc.waiterPath();
+    this.waiterFd = libc.sealedCopy(this.waiterPath);
   }
 
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
@@ -299,7 +302,7 @@ export class RealLaunchSystem implements LaunchSystem {
   exec(program: Program, environment: readonly string[], statusFd: number | undefined): never {
     if (statusFd === undefined) return libc.execClean(program.path, program.argv, environment);
     const argv = ['mesos-containerizer-waiter', String(statusFd), program.path, ...program.argv];
-    return libc.execClean(libc.waiterPath(), argv, environment, statusFd, this.waiterFd);
+    return libc.execClean(this.waiterPath, argv, environment, statusFd, this.waiterFd);
   }
 }
 
