@@ -30,6 +30,7 @@ export const MS_REC = 0x4000;
 export const MS_PRIVATE = 0x40000;
 export const MS_SLAVE = 0x80000;
 export const MS_SHARED = 0x100000;
+export const MS_STRICTATIME = 0x1000000;
 export const MNT_DETACH = 0x2;
 
 export const CLONE_FS = 0x200;
@@ -40,6 +41,7 @@ export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
 export const CLONE_NEWCGROUP = 0x2000000;
+export const CLONE_NEWTIME = 0x80;
 
 const MOUNT_FLAG_NAMES: ReadonlyArray<[number, string]> = [
   [MS_RDONLY, 'MS_RDONLY'],

@@ -1,20 +1,21 @@
 // The filesystem steps of `launch`: mounts with Mesos's propagation rules,
 // masked paths, file operations and the change of root, modern and legacy.
 // Every system call goes through the LaunchSystem the caller hands in.
+import {
+  MNT_DETACH,
+  MS_BIND,
+  MS_NODEV,
+  MS_NOEXEC,
+  MS_NOSUID,
+  MS_RDONLY,
+  MS_REC,
+  MS_REMOUNT,
+  MS_SHARED,
+  MS_SLAVE,
+  MS_STRICTATIME,
+} from '../../native/libc';
 import type { FileOperation, MountInfo } from './launch-info';
 import type { LaunchSystem } from './run';
-
-export const MS_RDONLY = 0x1;
-export const MS_NOSUID = 0x2;
-export const MS_NODEV = 0x4;
-export const MS_NOEXEC = 0x8;
-export const MS_REMOUNT = 0x20;
-export const MS_BIND = 0x1000;
-export const MS_REC = 0x4000;
-export const MS_SLAVE = 0x80000;
-export const MS_SHARED = 0x100000;
-export const MS_STRICTATIME = 0x1000000;
-export const MNT_DETACH = 0x2;
 
 export interface MountEntry {
   target: string;

@@ -15,6 +15,17 @@
 // unknown enum name is an error (stout silently drops it unless the field is
 // required), and so is `null` inside an array (stout skips it).
 import type { JsonObject, JsonValue } from '../subcommand/flags';
+import {
+  CLONE_NEWCGROUP,
+  CLONE_NEWIPC,
+  CLONE_NEWNET,
+  CLONE_NEWNS,
+  CLONE_NEWPID,
+  CLONE_NEWTIME,
+  CLONE_NEWUSER,
+  CLONE_NEWUTS,
+  RLIM_INFINITY,
+} from '../../native/libc';
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -157,18 +168,20 @@ export type RLimitName = keyof typeof RLIMITS;
 
 const RLIMIT_BY_NAME: ReadonlyMap<string, number> = new Map(Object.entries(RLIMITS));
 
-/** `RLIM_INFINITY` on Linux: what an rlimit with neither soft nor hard means. */
-export const RLIM_INFINITY = 0xffff_ffff_ffff_ffffn;
+// RLIM_INFINITY is what an rlimit with neither soft nor hard means.
+export { RLIM_INFINITY };
 
 /** The namespace flags of clone(2)/unshare(2)/setns(2), as carried in `clone_namespaces`. */
-export const CLONE_NEWTIME = 0x0000_0080;
-export const CLONE_NEWNS = 0x0002_0000;
-export const CLONE_NEWCGROUP = 0x0200_0000;
-export const CLONE_NEWUTS = 0x0400_0000;
-export const CLONE_NEWIPC = 0x0800_0000;
-export const CLONE_NEWUSER = 0x1000_0000;
-export const CLONE_NEWPID = 0x2000_0000;
-export const CLONE_NEWNET = 0x4000_0000;
+export {
+  CLONE_NEWCGROUP,
+  CLONE_NEWIPC,
+  CLONE_NEWNET,
+  CLONE_NEWNS,
+  CLONE_NEWPID,
+  CLONE_NEWTIME,
+  CLONE_NEWUSER,
+  CLONE_NEWUTS,
+};
 
 export const NAMESPACE_FLAGS = {
   mnt: CLONE_NEWNS,

@@ -1,6 +1,7 @@
 // Carries a launch plan out, step by step in Mesos's order, through one
 // narrow interface to the system. Unit tests hand in a recording stand-in;
 // the real one is in ./system.ts.
+import { CLONE_NEWNS, MS_REC, MS_SLAVE } from '../../native/libc';
 import { type ProcessCapabilities, targetCapabilities, CAP_SETPCAP } from './capabilities';
 import {
   enterRoot,
@@ -264,9 +265,6 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
   }
 }
 
-const CLONE_NEWNS = 0x20000;
-const MS_REC = 0x4000;
-const MS_SLAVE = 0x80000;
 
 function synchronize(pipe: { read: number; write: number }, system: LaunchSystem): void {
   attempt('Failed to close pipe[1]', () => system.closeFd(pipe.write));
