@@ -63,10 +63,13 @@ mesos_execute="bin/mesos-execute --name=bench --no-shell --command=/bin/true --r
 runc_run="runc run --bundle $bundle mesos-bench-$$"
 bwrap_run="bwrap --unshare-all --bind $rootfs / --proc /proc --dev /dev /bin/true"
 
-# Each must work before it is timed.
-$mesos_execute >/dev/null || fail "mesos-execute failed: $mesos_execute"
-$runc_run || fail "runc failed: $runc_run"
-$bwrap_run || fail "bwrap failed: $bwrap_run"
+# Each must work before it is timed (what they say goes to a log, shown on failure).
+check() {
+  "$@" >"$work/check.log" 2>&1 || { cat "$work/check.log" >&2; fail "this does not work: $*"; }
+}
+check $mesos_execute
+check $runc_run
+check $bwrap_run
 
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/results.json" \
   --command-name 'node -e 0' 'node -e 0' \

@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 		print("Usage: clone <clone-flags> <pid-fd> -- <program> [args...]\n");
 		return 1;
 	}
-	flags = parse_number(argv[1], LONG_MAX);
+	flags = parse_number(argv[1], 0xffffffffL);
 	if (flags < 0 || (flags & ~(long)(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET |
 					  CLONE_NEWCGROUP | CLONE_NEWUSER)) != 0) {
 		print("clone: Invalid namespace flags '");

@@ -1,0 +1,179 @@
+// What the embedded agent hands `mesos-containerizer launch`: the
+// ContainerLaunchInfo of a task, rendered as stout renders protobuf JSON, with
+// the namespaces to clone and the mounts a modern Mesos agent prepares (a
+// fresh proc for the new pid namespace; with a root filesystem also sysfs,
+// a tmpfs /dev with the basic devices from the host, devpts and /dev/shm).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CLONE_NEWIPC,
+  CLONE_NEWNET,
+  CLONE_NEWNS,
+  CLONE_NEWPID,
+  CLONE_NEWUTS,
+  MS_BIND,
+  MS_NODEV,
+  MS_NOEXEC,
+  MS_NOSUID,
+  MS_RDONLY,
+  MS_REC,
+  MS_REMOUNT,
+} from '../../native/libc';
+import type { JsonObject, JsonValue } from '../subcommand/flags';
+
+const MS_STRICTATIME = 0x1000000;
+
+export type TaskCommand =
+  /** Run through `sh -c`. */
+  | { readonly shell: true; readonly value: string }
+  /** Exec `value` with `arguments` as its argv (argv[0] included). */
+  | { readonly shell: false; readonly value: string; readonly arguments: readonly string[] };
+
+/**
+ * One resource limit, as Mesos's RLimitInfo.RLimit: both bounds or neither
+ * (unlimited). A bound past 2^53 is given as a string of decimal digits.
+ */
+export interface TaskRLimit {
+  /** `RLMT_NOFILE`, `RLMT_CPU`, ... */
+  readonly type: string;
+  readonly soft?: number | string;
+  readonly hard?: number | string;
+}
+
+export interface ContainerSpec {
+  readonly command: TaskCommand;
+  /** The task's whole environment, in order (a later duplicate wins). */
+  readonly environment: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  /** The real, absolute path of the root filesystem; none means the host's. */
+  readonly rootfs?: string;
+  readonly workingDirectory?: string;
+  readonly user?: string;
+  /** A network namespace of its own (loopback only) rather than the host's. */
+  readonly isolateNetwork: boolean;
+  readonly effectiveCapabilities?: readonly string[];
+  readonly boundingCapabilities?: readonly string[];
+  readonly rlimits?: readonly TaskRLimit[];
+}
+
+/** The namespaces every container gets: mount, pid, uts, ipc, and net unless it shares the host's. */
+export function cloneNamespaces(isolateNetwork: boolean): number[] {
+  const namespaces = [CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC];
+  if (isolateNetwork) namespaces.push(CLONE_NEWNET);
+  return namespaces;
+}
+
+interface Mount {
+  source?: string;
+  target: string;
+  type?: string;
+  flags: number;
+  options?: string;
+}
+
+function mountJson(mount: Mount): JsonObject {
+  const json: JsonObject = {};
+  if (mount.source !== undefined) json['source'] = mount.source;
+  json['target'] = mount.target;
+  if (mount.type !== undefined) json['type'] = mount.type;
+  json['flags'] = mount.flags;
+  if (mount.options !== undefined) json['options'] = mount.options;
+  return json;
+}
+
+const PSEUDO = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+
+/** Parts of the host's /proc a task may read but not change. */
+const READ_ONLY_PROC = ['bus', 'fs', 'irq', 'sys', 'sysrq-trigger'];
+
+/** Device nodes a container with its own /dev gets from the host. */
+export const STANDARD_DEVICES = ['full', 'null', 'random', 'tty', 'urandom', 'zero'];
+
+const DEVICE_LINKS: ReadonlyArray<[string, string]> = [
+  ['/proc/self/fd', 'fd'],
+  ['/proc/self/fd/0', 'stdin'],
+  ['/proc/self/fd/1', 'stdout'],
+  ['/proc/self/fd/2', 'stderr'],
+  ['pts/ptmx', 'ptmx'],
+];
+
+function hostFilesystemMounts(): Mount[] {
+  return [
+    // The host's /proc shows the host's pids: the new pid namespace needs its own.
+    { source: 'proc', target: '/proc', type: 'proc', flags: PSEUDO },
+    // POSIX shared memory of the host stays out of a private IPC namespace.
+    { source: 'tmpfs', target: '/dev/shm', type: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_STRICTATIME, options: 'mode=1777' },
+  ];
+}
+
+function rootfsMounts(rootfs: string): Mount[] {
+  const inRoot = (path: string) => join(rootfs, path);
+  const mounts: Mount[] = [
+    // pivot_root needs the new root to be a mount point of its own.
+    { source: rootfs, target: rootfs, flags: MS_BIND | MS_REC },
+    { source: 'proc', target: inRoot('/proc'), type: 'proc', flags: PSEUDO },
+  ];
+  for (const name of READ_ONLY_PROC) {
+    // Only what this kernel has: a bind of a missing file would fail the launch.
+    if (!existsSync(`/proc/${name}`)) continue;
+    const path = inRoot(`/proc/${name}`);
+    mounts.push(
+      { source: path, target: path, flags: MS_BIND | MS_RDONLY | PSEUDO },
+      // The kernel ignores MS_RDONLY on a new bind: only a remount of it makes it read-only,
+      // and many of these files act on the whole machine.
+      { target: path, flags: MS_REMOUNT | MS_BIND | MS_RDONLY | PSEUDO },
+    );
+  }
+  mounts.push(
+    { source: 'sysfs', target: inRoot('/sys'), type: 'sysfs', flags: MS_RDONLY | PSEUDO },
+    { source: 'tmpfs', target: inRoot('/dev'), type: 'tmpfs', flags: MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, options: 'mode=755' },
+    {
+      source: 'devpts',
+      target: inRoot('/dev/pts'),
+      type: 'devpts',
+      flags: MS_NOSUID | MS_NOEXEC,
+      // gid 5 is the tty group everywhere, so grantpt(3) needs no helper.
+      options: 'newinstance,ptmxmode=0666,mode=0620,gid=5',
+    },
+    { source: 'tmpfs', target: inRoot('/dev/shm'), type: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_STRICTATIME, options: 'mode=1777' },
+  );
+  for (const device of STANDARD_DEVICES) {
+    mounts.push({ source: `/dev/${device}`, target: inRoot(`/dev/${device}`), flags: MS_BIND });
+  }
+  return mounts;
+}
+
+/** Builds the `--launch_info` JSON of a container. */
+export function buildLaunchInfo(spec: ContainerSpec): JsonObject {
+  const command: JsonObject =
+    spec.command.shell
+      ? { shell: true, value: spec.command.value }
+      : { shell: false, value: spec.command.value, arguments: [...spec.command.arguments] };
+  const info: JsonObject = {
+    command,
+    environment: { variables: spec.environment.map(({ name, value }) => ({ name, value, type: 'VALUE' })) },
+    clone_namespaces: cloneNamespaces(spec.isolateNetwork),
+    mounts: (spec.rootfs === undefined ? hostFilesystemMounts() : rootfsMounts(spec.rootfs)).map(mountJson),
+  };
+  if (spec.rootfs !== undefined) {
+    info['rootfs'] = spec.rootfs;
+    info['file_operations'] = DEVICE_LINKS.map(([source, name]) => ({
+      operation: 'SYMLINK',
+      symlink: { source, target: join(spec.rootfs!, 'dev', name) },
+    }));
+  }
+  if (spec.workingDirectory !== undefined) info['working_directory'] = spec.workingDirectory;
+  if (spec.user !== undefined) info['user'] = spec.user;
+  if (spec.effectiveCapabilities !== undefined) info['effective_capabilities'] = { capabilities: [...spec.effectiveCapabilities] };
+  if (spec.boundingCapabilities !== undefined) info['bounding_capabilities'] = { capabilities: [...spec.boundingCapabilities] };
+  if (spec.rlimits !== undefined) {
+    info['rlimits'] = {
+      rlimits: spec.rlimits.map((limit): JsonValue => {
+        const json: JsonObject = { type: limit.type };
+        if (limit.soft !== undefined) json['soft'] = limit.soft;
+        if (limit.hard !== undefined) json['hard'] = limit.hard;
+        return json;
+      }),
+    };
+  }
+  return info;
+}

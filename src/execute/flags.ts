@@ -1,0 +1,90 @@
+// mesos-execute's flags: Mesos's names and defaults, loaded with stout's
+// rules from the command line only (Mesos's mesos-execute reads no
+// environment variables for its flags). The flags this program can't honour
+// are still known, so that giving one is refused with a reason rather than
+// reported as unknown or, worse, ignored.
+import type { FlagSpecs } from '../subcommand/flags';
+
+export const executeFlags = {
+  master: {
+    type: 'string',
+    help: "The Mesos master to run the task through. Only 'local' is supported: an\nembedded master and agent that run the task on this machine.",
+    default: 'local',
+  },
+  name: { type: 'string', help: "The task's name; also its id." },
+  command: { type: 'string', help: 'The command the task runs.' },
+  shell: {
+    type: 'bool',
+    help: "Whether to run the command through 'sh -c'. Without a shell the command\nis split at whitespace into the program and its arguments.",
+    default: true,
+  },
+  env: {
+    type: 'object',
+    help: 'Environment variables for the command, as a JSON object of strings,\ne.g. {"NAME": "value"}, or file:///path/to/such.json.',
+  },
+  resources: {
+    type: 'string',
+    help: "What the task needs, e.g. 'cpus:0.5;mem:64' (mem and disk in MB).\ncpus and mem are enforced through cgroups where the machine has them.",
+    default: 'cpus:1;mem:128',
+  },
+  effective_capabilities: {
+    type: 'object',
+    help: 'The capabilities the command runs with, as JSON:\n{"capabilities": ["NET_RAW", "SYS_ADMIN"]}',
+  },
+  bounding_capabilities: {
+    type: 'object',
+    help: "The command's capability bounding set, as JSON:\n{\"capabilities\": [\"NET_RAW\", \"SYS_ADMIN\"]}",
+  },
+  rlimits: {
+    type: 'object',
+    help: 'Resource limits of the command, as JSON; a limit without soft and hard\nis unlimited:\n{"rlimits": [{"type": "RLMT_CPU", "soft": 1, "hard": 1},\n             {"type": "RLMT_FSIZE"}]}',
+  },
+  kill_after: {
+    type: 'string',
+    help: 'Kill the task this long after it is running, e.g. 10secs, 2mins\n(units: ns, us, ms, secs, mins, hrs, days, weeks).',
+  },
+  rootfs: {
+    type: 'string',
+    help: "A directory to use as the task's root filesystem. Without one the task\nsees the host's filesystem, in private namespaces.",
+  },
+  user: { type: 'string', help: 'The user to run the command as.' },
+  role: { type: 'string', help: "The role to register with. Only '*' is offered here.", default: '*' },
+  containerizer: { type: 'string', help: "The containerizer of the task. Only 'mesos' is supported.", default: 'mesos' },
+  content_type: {
+    type: 'string',
+    help: "The content type of scheduler messages, 'json' or 'protobuf'. With the\nembedded master nothing goes over the wire, so either will do.",
+    default: 'protobuf',
+  },
+  partition_aware: { type: 'bool', help: 'Register as a partition-aware framework.', default: true },
+  checkpoint: { type: 'bool', help: 'Checkpoint the task so that a restarted agent recovers it. Not supported.', default: false },
+  tty: { type: 'bool', help: 'Attach a terminal to the task. Not supported.', default: false },
+  overwrite: { type: 'bool', help: 'Overwrite the package in HDFS (see --package).', default: false },
+  hadoop: { type: 'string', help: "The 'hadoop' program (see --package).", default: 'hadoop' },
+  hdfs: { type: 'string', help: 'The NameNode of HDFS, ip:port (see --package).', default: 'localhost:9000' },
+  task: { type: 'string', help: 'A TaskInfo as JSON. Not supported.' },
+  task_group: { type: 'string', help: 'A TaskGroupInfo as JSON. Not supported.' },
+  package: { type: 'string', help: "A package to copy into the task's sandbox through HDFS. Not supported." },
+  appc_image: { type: 'string', help: 'An Appc image to run the task in. Not supported.' },
+  docker_image: { type: 'string', help: 'A Docker image to run the task in. Not supported.' },
+  volumes: { type: 'string', help: 'Volumes of the container, as JSON. Not supported.' },
+  networks: { type: 'string', help: 'CNI networks to join, comma-separated. Not supported.' },
+  framework_capabilities: { type: 'string', help: 'More capabilities of the framework. Not supported.' },
+  principal: { type: 'string', help: 'The principal to authenticate as. Not supported.' },
+  secret: { type: 'string', help: 'The secret to authenticate with. Not supported.' },
+} as const satisfies FlagSpecs;
+
+type Name = keyof typeof executeFlags;
+
+/** Flags whose mere presence is refused, and why. */
+export const REFUSED_FLAGS: ReadonlyArray<[Name, string]> = [
+  ['task', 'describe the task with --name, --command and the other flags'],
+  ['task_group', 'one task at a time'],
+  ['package', 'nothing is fetched from HDFS'],
+  ['appc_image', 'images are not provisioned; give a root filesystem directory with --rootfs'],
+  ['docker_image', 'images are not provisioned; give a root filesystem directory with --rootfs'],
+  ['volumes', 'the container gets no volumes'],
+  ['networks', 'the task gets a network namespace with only loopback'],
+  ['framework_capabilities', 'the embedded agent offers no GPUs'],
+  ['principal', 'the embedded master does not authenticate frameworks'],
+  ['secret', 'the embedded master does not authenticate frameworks'],
+];
