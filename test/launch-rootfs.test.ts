@@ -390,6 +390,32 @@ t.test('with --runtime_directory, the waiter stays as the parent of a task in a 
   t.equal(readFileSync(join(runtime, 'status'), 'utf8'), '1024', 'the status of exit 4');
 });
 
+// The kernel ignores MS_RDONLY on a bind until it is remounted.
+t.test('a read-only bind mount really is read-only', { skip }, async (t) => {
+  const rootfs = rootfsFor(t);
+  const volume = mkdtempSync(join(tmpdir(), 'launch-volume-'));
+  t.teardown(() => rmSync(volume, { recursive: true, force: true }));
+  writeFileSync(join(volume, 'marker'), 'in the volume\n');
+  const info = {
+    rootfs: rootfs.path,
+    clone_namespaces: [0x20000],
+    mounts: [{ source: volume, target: `${rootfs.path}/data`, flags: 0x1000 | 0x1 }],
+    command: shell('touch /data/x 2>/dev/null && echo "write=yes" || echo "write=no"; cat /data/marker'),
+  };
+  const result = launch(t, [launchInfo(info)]);
+  t.equal(result.code, 0, { stderr: result.stderr });
+  t.equal(report(result.stdout).get('write'), 'no', 'writing fails');
+  t.match(result.stdout, /^in the volume$/m, 'the volume is mounted');
+  t.notOk(existsSync(join(volume, 'x')), 'nothing reached the volume');
+});
+
+// Node's recursive mkdir spins forever on procfs; the launch must not.
+t.test("a working directory that can't be made fails the launch in one line", { skip }, async (t) => {
+  const result = launch(t, ['--unshare_namespace_mnt', launchInfo({ command: shell('pwd'), working_directory: '/proc/no-such-dir' })]);
+  t.equal(result.code, 1);
+  t.equal(result.stderrLines.at(-1), "Failed to chdir into current working directory '/proc/no-such-dir': No such file or directory");
+});
+
 t.test('the rootfs must be an absolute, canonical path that exists', { skip }, async (t) => {
   const rootfs = rootfsFor(t);
   const r = rootfs.path;

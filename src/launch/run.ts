@@ -214,7 +214,7 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
       system.makeDirectory(directory, true);
     } catch (error) {
       // Not fatal: the chdir below says whether the directory is usable.
-      system.note(`Failed to create working directory '${directory}': ${(error as Error).message}`);
+      system.note(`Failed to create working directory '${directory}': ${reasonOf(error)}`);
     }
     attempt(`Failed to chdir into current working directory '${directory}'`, () => system.chdir(directory));
   }

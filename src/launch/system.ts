@@ -125,6 +125,11 @@ export class RealLaunchSystem implements LaunchSystem {
 
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
     libc.mount(source, target, fstype, flags, data);
+    // A bind mount ignores MS_RDONLY and friends; only a remount applies them.
+    const perMount = libc.MS_RDONLY | libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC;
+    if ((flags & libc.MS_BIND) !== 0 && (flags & libc.MS_REMOUNT) === 0 && (flags & perMount) !== 0) {
+      libc.mount(null, target, null, libc.MS_BIND | libc.MS_REMOUNT | (flags & perMount), null);
+    }
   }
 
   unmount(target: string, flags: number): void {
@@ -167,7 +172,23 @@ export class RealLaunchSystem implements LaunchSystem {
   }
 
   makeDirectory(path: string, recursive: boolean): void {
-    fsCall('mkdir', () => mkdirSync(path, { recursive }));
+    if (!recursive) return fsCall('mkdir', () => mkdirSync(path));
+    // Node's own recursive mkdir never returns on procfs (it retries EEXIST
+    // forever there), so walk the path ourselves.
+    let prefix = path.startsWith('/') ? '' : '.';
+    for (const part of path.split('/').filter((piece) => piece !== '' && piece !== '.')) {
+      prefix = `${prefix}/${part}`;
+      if (part === '..') continue;
+      try {
+        mkdirSync(prefix);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || this.pathKind(prefix) !== 'directory') {
+          fsCall('mkdir', () => {
+            throw error;
+          });
+        }
+      }
+    }
   }
 
   removeDirectory(path: string): void {
