@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A whole container start, side by side in one hyperfine run: mesos-execute
-# running /bin/true in a busybox rootfs (embedded agent, clone, the helper,
-# network-cni-setup, cgroups, mounts, pivot_root, the task, the cleanup)
-# against a bare `node -e 0`, and against `runc run` and `bwrap` on the same
-# rootfs. Prints mesos-execute's ratio to each.
+# running /bin/true in a busybox rootfs (embedded agent, clone with the
+# hostname and loopback, the helper, cgroups, mounts, pivot_root, the task,
+# the cleanup) against a bare `node -e 0`, and against `runc run` and `bwrap`
+# on the same rootfs. Prints mesos-execute's ratio to each.
 #
 # Needs root, a built package (npm run build), and busybox-static, runc,
 # bubblewrap and hyperfine. BENCH_RUNS sets the number of runs (default 30).
@@ -41,7 +41,7 @@ for applet in $("$busybox" --list); do
 done
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\n' >"$rootfs/etc/group"
-# The files network-cni-setup binds in: present, so nothing is made in the image.
+# The files the agent binds in: present, so nothing is made in the image.
 printf '127.0.0.1 localhost\n' >"$rootfs/etc/hosts"
 : >"$rootfs/etc/hostname"
 : >"$rootfs/etc/resolv.conf"

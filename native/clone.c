@@ -3,20 +3,24 @@
  * of mesos-execute (Node can't call clone(2), and unshare(2) in a threaded
  * process would change only one thread).
  *
- * Usage: clone <clone-flags> <pid-fd> -- <program> [args...]
+ * Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] -- <program> [args...]
  *
  * <clone-flags> is the decimal sum of CLONE_NEW* flags. The child is created
  * with clone(flags | SIGCHLD), so with CLONE_NEWPID it is the first process
  * (pid 1) of its pid namespace while this process stays in the agent's
- * namespaces. The child keeps every inherited fd but <pid-fd> (the control
- * pipe of mesos-containerizer must reach it) and execs <program>, searched
- * in PATH.
+ * namespaces. In the child, before the exec: with CLONE_NEWNS '/' is made
+ * rslave, with --hostname (which needs CLONE_NEWUTS) the hostname is set,
+ * and with CLONE_NEWNET the loopback interface is brought up; any failure is
+ * one line on stderr and exit status 1. The child keeps every inherited fd
+ * but <pid-fd> (the control pipe of mesos-containerizer must reach it) and
+ * execs <program>, searched in PATH.
  *
- * This process writes the child's pid in decimal to <pid-fd>, closes it,
- * forwards SIGTERM, SIGINT and SIGHUP to the child, waits for it and exits
- * with its exit code, or 128 + the signal that ended it. Should the agent die
- * first, the child is killed with SIGKILL, which with CLONE_NEWPID ends every
- * process of the namespace: nothing is left running that nobody watches.
+ * Once the child has exec'd, this process writes its pid in decimal to
+ * <pid-fd> and closes it (no pid means the child failed), forwards SIGTERM,
+ * SIGINT and SIGHUP to the child, waits for it and exits with its exit code,
+ * or 128 + the signal that ended it. Should the agent die first, the child
+ * is killed with SIGKILL, which with CLONE_NEWPID ends every process of the
+ * namespace: nothing is left running that nobody watches.
  *
  * Only write(2) is used for output: there is no stdio buffer to lose on
  * _exit and nothing that is unsafe in a signal handler.
@@ -25,16 +29,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* HOST_NAME_MAX (the kernel's limit) as text, for the one-line error. */
+#define TEXT(x) #x
+#define AS_TEXT(x) TEXT(x)
+#define HOST_NAME_MAX_TEXT AS_TEXT(HOST_NAME_MAX)
 
 static volatile pid_t child = 0;
 /* The signal the kernel sends us when the agent dies (PR_SET_PDEATHSIG). */
@@ -76,6 +88,41 @@ static void on_signal(int sig)
 	errno = saved;
 }
 
+/*
+ * In the child: one line on stderr, then a byte on `ready` so that the
+ * parent reports no pid, then exit status 1.
+ */
+static void child_fail(const char *what, int error, int ready)
+{
+	char byte = 1;
+	fail(what, error);
+	while (write(ready, &byte, 1) < 0 && errno == EINTR)
+		;
+	_exit(1);
+}
+
+/* Brings "lo" up: a new network namespace has it, but down. Returns 0 or an errno. */
+static int loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd, error = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
+		error = errno;
+	} else if ((ifr.ifr_flags & IFF_UP) == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
+			error = errno;
+	}
+	close(fd);
+	return error;
+}
+
 /* A non-negative decimal number up to `max`, or -1. */
 static long parse_number(const char *s, long max)
 {
@@ -111,12 +158,20 @@ int main(int argc, char **argv)
 	struct sigaction action;
 	sigset_t all, none;
 	long flags, pid_fd;
+	const char *hostname = NULL;
+	int program = 4, ready[2], error;
 	pid_t pid;
 	size_t i;
 	int status;
+	char byte;
+	ssize_t n;
 
-	if (argc < 5 || strcmp(argv[3], "--") != 0) {
-		print("Usage: clone <clone-flags> <pid-fd> -- <program> [args...]\n");
+	if (argc > 3 && strncmp(argv[3], "--hostname=", 11) == 0) {
+		hostname = argv[3] + 11;
+		program = 5;
+	}
+	if (argc < program + 1 || strcmp(argv[program - 1], "--") != 0) {
+		print("Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] -- <program> [args...]\n");
 		return 1;
 	}
 	flags = parse_number(argv[1], 0xffffffffL);
@@ -126,6 +181,18 @@ int main(int argc, char **argv)
 		print(argv[1]);
 		print("'\n");
 		return 1;
+	}
+	if (hostname != NULL) {
+		/* Not echoed: it may hold anything, a newline included. */
+		if (*hostname == '\0' || strlen(hostname) > HOST_NAME_MAX) {
+			print("clone: Invalid hostname: it must have 1 to " HOST_NAME_MAX_TEXT " characters\n");
+			return 1;
+		}
+		/* Without a UTS namespace of its own the host's hostname would change. */
+		if ((flags & CLONE_NEWUTS) == 0) {
+			print("clone: --hostname needs a new UTS namespace (CLONE_NEWUTS)\n");
+			return 1;
+		}
 	}
 	pid_fd = parse_number(argv[2], INT_MAX);
 	if (pid_fd < 0 || fcntl((int)pid_fd, F_SETFD, FD_CLOEXEC) != 0) {
@@ -137,6 +204,12 @@ int main(int argc, char **argv)
 
 	/* The pid goes to a pipe whose reader may be gone: that is an error, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
+
+	/* Closed by the child's exec, or written to when it fails before. */
+	if (pipe2(ready, O_CLOEXEC) != 0) {
+		fail("Failed to create a pipe", errno);
+		return 1;
+	}
 
 	memset(&action, 0, sizeof(action));
 	action.sa_handler = on_signal;
@@ -162,6 +235,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (pid == 0) {
+		close(ready[0]);
 		signal(SIGPIPE, SIG_DFL);
 		for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 			signal(forwarded[i], SIG_DFL);
@@ -172,22 +246,28 @@ int main(int argc, char **argv)
 		 * Before anything can be mounted here, stop mounts from
 		 * propagating back to the agent's namespace.
 		 */
-		if ((flags & CLONE_NEWNS) != 0 && mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) != 0) {
-			fail("Failed to mark '/' as rslave", errno);
-			_exit(1);
-		}
-		execvp(argv[4], argv + 4);
-		fail(argv[4], errno);
-		_exit(1);
+		if ((flags & CLONE_NEWNS) != 0 && mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) != 0)
+			child_fail("Failed to mark '/' as rslave", errno, ready[1]);
+		if (hostname != NULL && sethostname(hostname, strlen(hostname)) != 0)
+			child_fail("Failed to set the hostname", errno, ready[1]);
+		/* A new network namespace starts with its loopback down. */
+		if ((flags & CLONE_NEWNET) != 0 && (error = loopback_up()) != 0)
+			child_fail("Failed to bring up the loopback interface 'lo'", error, ready[1]);
+		execvp(argv[program], argv + program);
+		child_fail(argv[program], errno, ready[1]);
 	}
 
 	child = pid;
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	close(ready[1]);
+	do {
+		n = read(ready[0], &byte, 1);
+	} while (n < 0 && errno == EINTR);
+	close(ready[0]);
 
-	{
+	if (n == 0) {
 		char text[24];
 		size_t len = format_number(text, (unsigned long)pid);
-		ssize_t n;
 		do {
 			n = write((int)pid_fd, text, len);
 		} while (n < 0 && errno == EINTR);
@@ -196,8 +276,9 @@ int main(int argc, char **argv)
 			fail("Failed to report the pid to the agent", n < 0 ? errno : EIO);
 			kill(pid, SIGKILL);
 		}
-		close((int)pid_fd);
 	}
+	/* Without a pid the agent knows the child failed; it said why. */
+	close((int)pid_fd);
 
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {

@@ -1,12 +1,15 @@
 // mesos-execute and its embedded agent, end to end as root: the task runs
-// isolated (its own pid 1, hostname, network with only loopback, mounts that
-// never reach us), exit codes and signals become Mesos's states and
-// messages, --kill_after and Ctrl-C kill, the memory limit is enforced, and
-// nothing is left behind: no processes, cgroups, runtime directories or
-// mounts. Run `npm run build` first: the tests run bin/mesos-execute.
+// isolated (its own pid 1, hostname, /etc/hosts and /etc/hostname, network
+// with only loopback, up, and mounts that never reach us; the host's own
+// files and hostname stay as they were), exit codes and signals become
+// Mesos's states and messages, --kill_after and Ctrl-C kill, the memory
+// limit is enforced, and nothing is left behind: no processes, cgroups,
+// runtime directories or mounts. Run `npm run build` first: the tests run
+// bin/mesos-execute and native/build/clone.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchTask, runTask, type TaskStatus } from '../src/execute/agent';
@@ -14,7 +17,7 @@ import { parseDuration } from '../src/execute/duration';
 import { parseResources } from '../src/execute/resources';
 import { describeWaitStatus, formatBytes } from '../src/execute/status';
 import { findBusybox, isStatic, makeBusyboxRootfs, type Rootfs } from './helpers/rootfs';
-import { cleanEnv, EXECUTE, isRoot, run, type Result } from './helpers/run';
+import { cleanEnv, EXECUTE, isRoot, ROOT, run, type Result } from './helpers/run';
 
 // ------------------------------------------------------------ pure parts
 
@@ -121,6 +124,23 @@ interface Leftovers {
   runtimeDirectories: string[];
   cgroups: string[];
   mounts: string;
+  /** The host's hostname and the /etc files containers get their own of. */
+  host: string;
+}
+
+function hostFiles(): string {
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch {
+      return '(missing)';
+    }
+  };
+  return JSON.stringify([osHostname(), ...['/etc/hosts', '/etc/hostname', '/etc/resolv.conf'].map(read)]);
+}
+
+function md5(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex');
 }
 
 /** Directories named `prefix*` in the cgroup trees, a few levels down. */
@@ -151,6 +171,7 @@ function leftovers(): Leftovers {
     runtimeDirectories: readdirSync(tmpdir()).filter((name) => name.startsWith('mesos-execute-')),
     cgroups: cgroupsNamed('mesos-execute-'),
     mounts: readFileSync('/proc/self/mountinfo', 'utf8'),
+    host: hostFiles(),
   };
 }
 
@@ -170,8 +191,9 @@ function processesIn(namespace: string): number[] {
 
 /**
  * Runs `body`, then checks that the machine is as it was before: the same
- * mounts for us, and no runtime directory or cgroup of ours. Whatever is
- * left is removed, so one failure does not spill into the next test.
+ * mounts for us, the same hostname and /etc files, and no runtime
+ * directory or cgroup of ours. Whatever is left is removed, so one failure
+ * does not spill into the next test.
  */
 async function leavingNothingBehind(t: Test, body: () => Promise<void>): Promise<void> {
   const before = leftovers();
@@ -180,6 +202,7 @@ async function leavingNothingBehind(t: Test, body: () => Promise<void>): Promise
   } finally {
     const after = leftovers();
     t.equal(after.mounts, before.mounts, 'our mount table is unchanged');
+    t.equal(after.host, before.host, "the host's hostname, /etc/hosts, /etc/hostname and /etc/resolv.conf are unchanged");
     const newDirectories = after.runtimeDirectories.filter((name) => !before.runtimeDirectories.includes(name));
     t.same(newDirectories, [], 'no runtime directory is left');
     const newCgroups = after.cgroups.filter((path) => !before.cgroups.includes(path));
@@ -226,6 +249,9 @@ t.test('a task runs isolated: its own pid 1, hostname, loopback-only network and
       'echo "pid=$$"',
       'echo "pidns=$(readlink /proc/self/ns/pid)"',
       'echo "hostname=$(hostname)"',
+      'echo "etc_hostname=$(cat /etc/hostname)"',
+      'echo "etc_hosts=$(tr "\\n" "," < /etc/hosts)"',
+      'echo "etc_mounts=$(grep -E " /etc/(hosts|hostname) " /proc/self/mountinfo | grep -c " ro,")"',
       'echo "pid1=$(tr "\\0" " " < /proc/1/cmdline)"',
       'echo "links=$(ip -o link show | wc -l)"',
       'echo "lo=$(ip -o link show lo)"',
@@ -243,6 +269,13 @@ t.test('a task runs isolated: its own pid 1, hostname, loopback-only network and
     t.match(value('pid1'), /mesos-containerizer/, 'pid 1 is the helper that waits for the task');
     t.match(value('hostname'), /^[0-9a-f-]{36}$/, 'the container id as hostname');
     t.not(value('hostname'), osHostname());
+    t.equal(value('etc_hostname'), value('hostname'), '/etc/hostname says the same');
+    t.equal(
+      value('etc_hosts'),
+      `127.0.0.1 localhost,::1 localhost ip6-localhost ip6-loopback,127.0.1.1 ${value('hostname')},`,
+      '/etc/hosts names the container',
+    );
+    t.equal(value('etc_mounts'), '2', '/etc/hosts and /etc/hostname are read-only binds');
     t.equal(value('links'), '1', 'only one network interface');
     t.match(value('lo'), /^1: lo: <[^>]*\bUP\b/, 'loopback, up');
     t.ok(Number(value('procs')) < 20, `only its own processes in /proc (${value('procs')})`);
@@ -356,6 +389,8 @@ t.test('a task in a busybox rootfs sees only the rootfs', { skip: rootOnly.skip 
       'echo "pid=$$"',
       'echo "hostname=$(hostname)"',
       'echo "etc_hostname=$(cat /etc/hostname)"',
+      'echo "etc_hosts=$(grep -c "^127.0.1.1 $(hostname)$" /etc/hosts)"',
+      'echo "resolv=$(md5sum < /etc/resolv.conf | cut -d" " -f1)"',
       'echo "root=$(ls / | tr "\\n" " ")"',
       `echo "host_repo=$(test -e ${EXECUTE} && echo yes || echo no)"`,
       'echo "devnull=$(test -c /dev/null && echo yes)"',
@@ -369,6 +404,8 @@ t.test('a task in a busybox rootfs sees only the rootfs', { skip: rootOnly.skip 
     t.same(states(result.stdout), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
     t.match(value('hostname'), /^[0-9a-f-]{36}$/);
     t.equal(value('etc_hostname'), value('hostname'), '/etc/hostname says the same');
+    t.equal(value('etc_hosts'), '1', '/etc/hosts names the container');
+    t.equal(value('resolv'), md5(readFileSync('/etc/resolv.conf')), "/etc/resolv.conf is the host's");
     t.match(value('root'), /\bbin\b.*\bdev\b.*\bproc\b/);
     t.equal(value('host_repo'), 'no', "the host's files are out of reach");
     t.equal(value('devnull'), 'yes', '/dev/null is a device');
@@ -376,7 +413,61 @@ t.test('a task in a busybox rootfs sees only the rootfs', { skip: rootOnly.skip 
     t.equal(value('proc_sys'), '1', '/proc/sys is read-only');
     t.equal(value('cwd'), '/');
     t.same(readdirSync(join(rootfs.path, 'dev')), [], 'the /dev mounts stayed in the container');
+    t.equal(readFileSync(join(rootfs.path, 'etc', 'hostname'), 'utf8'), 'rootfs\n', "the rootfs's own /etc/hostname is unchanged");
   });
+});
+
+t.test("a symlink at the rootfs's /etc/hosts is replaced, not followed", { skip: rootOnly.skip || ((findBusybox() === undefined || !isStatic(findBusybox()!)) && 'no static busybox') }, async (t) => {
+  await leavingNothingBehind(t, async () => {
+    const rootfs: Rootfs = makeBusyboxRootfs();
+    t.teardown(() => rootfs.remove());
+    const outside = mkdtempSync(join(tmpdir(), 'execute-outside-'));
+    t.teardown(() => rmSync(outside, { recursive: true, force: true }));
+    writeFileSync(join(outside, 'hosts'), 'host hosts\n');
+    rmSync(join(rootfs.path, 'etc', 'hosts'));
+    symlinkSync(join(outside, 'hosts'), join(rootfs.path, 'etc', 'hosts'));
+    const result = execute(['--name=linked', `--rootfs=${rootfs.path}`, '--command=cat /etc/hosts']);
+    t.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+    t.match(result.stdout, /^127\.0\.1\.1 [0-9a-f-]{36}$/m, "the container's /etc/hosts");
+    t.equal(readFileSync(join(outside, 'hosts'), 'utf8'), 'host hosts\n', 'the file the link led to is untouched');
+    t.notOk(lstatSync(join(rootfs.path, 'etc', 'hosts')).isSymbolicLink(), 'a plain file took the link\'s place');
+  });
+});
+
+t.test('the clone program: hostname and loopback in the new namespaces, one-line refusals', rootOnly, async (t) => {
+  const clone = join(ROOT, 'native', 'build', 'clone');
+  const NEWUTS = 0x04000000;
+  const NEWNET = 0x40000000;
+  const NEWNS = 0x00020000;
+  const ourHostname = osHostname();
+  const ok = run(clone, [String(NEWUTS | NEWNET), '3', '--hostname=box', '--', 'sh', '-c', 'hostname; ip -o link show lo'], {
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stdout, /^box\n1: lo: <[^>]*\bUP\b/, 'the hostname is set and lo is up');
+  t.equal(osHostname(), ourHostname, "the host's hostname is untouched");
+  const cases: Array<[string[], RegExp]> = [
+    [[String(NEWUTS), '3', `--hostname=${'a'.repeat(65)}`, '--', 'true'], /^clone: Invalid hostname: it must have 1 to 64 characters\n$/],
+    [[String(NEWUTS), '3', '--hostname=', '--', 'true'], /^clone: Invalid hostname: /],
+    [[String(NEWNS), '3', '--hostname=box', '--', 'true'], /^clone: --hostname needs a new UTS namespace/],
+    [[String(NEWUTS), '3', '--hostname=box', 'true'], /^Usage: clone <clone-flags> <pid-fd> \[--hostname=NAME\] -- /],
+  ];
+  for (const [args, message] of cases) {
+    const result = run(clone, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    t.equal(result.code, 1, args.join(' '));
+    t.equal(result.stderr.split('\n').length, 2, `${args.join(' ')}: one line`);
+    t.match(result.stderr, message);
+  }
+  // A child that fails before its exec: no pid for the agent, and why on stderr.
+  const failed = spawn(clone, [String(NEWUTS), '3', '--hostname=box', '--', '/no/such/program'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  let pid = '';
+  let errors = '';
+  failed.stdio[3]!.on('data', (chunk: Buffer) => (pid += chunk.toString()));
+  failed.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => failed.once('close', resolve));
+  t.equal(code, 1);
+  t.equal(pid, '', 'no pid reported');
+  t.equal(errors, 'clone: /no/such/program: No such file or directory\n');
 });
 
 // ------------------------------------------------------------ the TypeScript API

@@ -2,21 +2,22 @@
 // Mesos containerizer does, through our own `mesos-containerizer`. For each
 // task it makes a runtime directory and a control pipe, starts
 // `mesos-containerizer launch` as pid 1 of new mount, pid, uts and ipc
-// namespaces (and a network namespace with only loopback unless the host's
-// network is asked for), hands it its flags as MESOS_CONTAINERIZER_*
-// variables, puts it in the container's cgroups, sets the hostname with
-// `mesos-containerizer network-cni-setup`, releases the pipe and, when the
-// helper is gone, reads the task's wait status from <runtime dir>/status.
-// Everything it made is removed when the task ends, however it ends.
+// namespaces (and a network namespace with only loopback, up, unless the
+// host's network is asked for; the clone program sets the hostname there),
+// hands it its flags as MESOS_CONTAINERIZER_* variables, with the
+// container's /etc/hosts and /etc/hostname among its mounts. While the
+// helper's Node starts, it makes the cgroups and writes those files; then it
+// puts the helper in the cgroups, releases the pipe and, when the helper is
+// gone, reads the task's wait status from <runtime dir>/status. Everything
+// it made is removed when the task ends, however it ends.
 //
 //   import { launchTask } from '../src/execute/agent'; // e.g. from test/
 //   const task = launchTask({ name: 'hello', command: 'echo hello' });
 //   task.on('status', (status) => console.log(status.state));
 //   const final = await task.done; // TASK_FINISHED
 import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -24,7 +25,7 @@ import { parseLaunchInfo } from '../launch/launch-info';
 import type { JsonObject } from '../subcommand/flags';
 import { complain } from '../subcommand/output';
 import { ContainerCgroups } from './cgroups';
-import { buildLaunchInfo, cloneNamespaces, type TaskCommand, type TaskRLimit } from './container';
+import { buildLaunchInfo, cloneNamespaces, type EtcFiles, type TaskCommand, type TaskRLimit } from './container';
 import { clonePath, containerizerPath } from './paths';
 import { formatResources, type TaskResources } from './resources';
 import {
@@ -38,6 +39,7 @@ import {
   type TaskState,
   type TaskStatus,
 } from './status';
+import { randomUuid } from './uuid';
 
 export type { TaskReason, TaskSource, TaskState, TaskStatus } from './status';
 export { isTerminal } from './status';
@@ -95,7 +97,6 @@ export class TaskOptionsError extends Error {}
 const DEFAULT_KILL_GRACE_PERIOD_MS = 3000;
 const OOM_POLL_INTERVAL_MS = 200;
 const TERM_RETRY_MS = 10;
-const NETWORK_SETUP_TIMEOUT_MS = 30_000;
 /** The fds of the helper, as the agent hands them over. */
 const PID_FD = 3;
 const PIPE_READ_FD = 4;
@@ -118,7 +119,7 @@ process.on('exit', () => {
 
 /** This process's agent id: "<uuid>-S0", the form Mesos gives agents. */
 export function localAgentId(): string {
-  defaultAgentId ??= `${randomUUID()}-S0`;
+  defaultAgentId ??= `${randomUuid()}-S0`;
   return defaultAgentId;
 }
 
@@ -190,6 +191,8 @@ export class Task extends EventEmitter {
   private readonly launchInfo: JsonObject;
   private readonly hostname: string | undefined;
   private readonly rootfs: string | undefined;
+  private readonly runtimeDirectory: string;
+  private readonly etcFiles: EtcFiles | undefined;
   private readonly gracePeriodMs: number;
   private readonly warn: (message: string) => void;
 
@@ -197,13 +200,23 @@ export class Task extends EventEmitter {
     super();
     this.taskId = options.taskId ?? options.name;
     this.agentId = options.agentId ?? localAgentId();
-    this.containerId = randomUUID();
+    this.containerId = randomUuid();
     this.warn = options.onWarning ?? ((message) => complain(message));
     this.gracePeriodMs = options.killGracePeriodMs ?? DEFAULT_KILL_GRACE_PERIOD_MS;
     const checked = checkOptions(options);
     this.rootfs = checked.rootfs;
     const isolateNetwork = options.network !== 'host';
     this.hostname = isolateNetwork ? (options.hostname ?? this.containerId) : undefined;
+    // Named after the container, so that the launch info can point into it before it exists.
+    this.runtimeDirectory = join(tmpdir(), `mesos-execute-${this.containerId}`);
+    this.etcFiles =
+      this.hostname === undefined
+        ? undefined
+        : {
+            hosts: join(this.runtimeDirectory, 'hosts'),
+            hostname: join(this.runtimeDirectory, 'hostname'),
+            resolvConf: join(this.runtimeDirectory, 'resolv.conf'),
+          };
     this.launchInfo = buildLaunchInfo({
       command: checked.command,
       environment: taskEnvironment(options, this.taskId),
@@ -214,6 +227,7 @@ export class Task extends EventEmitter {
       ...(options.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: options.effectiveCapabilities }),
       ...(options.boundingCapabilities === undefined ? {} : { boundingCapabilities: options.boundingCapabilities }),
       ...(options.rlimits === undefined ? {} : { rlimits: options.rlimits }),
+      ...(this.etcFiles === undefined ? {} : { etcFiles: this.etcFiles }),
     });
     // The helper would refuse a bad launch info after the container exists: refuse it here.
     try {
@@ -361,30 +375,33 @@ export class Task extends EventEmitter {
     return this.update(state, source, details);
   }
 
-  /** The synchronous part of the launch: runtime directory, cgroups, the helper. */
+  /**
+   * The synchronous part of the launch: the runtime directory (the helper
+   * opens its status file there first thing) and the helper. Everything
+   * else is done while the helper's Node starts up.
+   */
   private start(made: Made): Started {
-    made.runtimeDirectory = mkdtempSync(join(tmpdir(), 'mesos-execute-'));
-    made.cgroups = this.createCgroups();
-    const started = this.startHelper(made.runtimeDirectory);
+    mkdirSync(this.runtimeDirectory, { mode: 0o700 });
+    made.runtimeDirectory = this.runtimeDirectory;
+    const started = this.startHelper(this.runtimeDirectory);
     made.exited = started.exited;
     return started;
   }
 
   private async launchAndWait(made: Made, started: Started): Promise<TerminalUpdate> {
     const runtimeDirectory = made.runtimeDirectory!;
-    const cgroups = made.cgroups!;
+    // The helper changes nothing until the pipe is released: these can't come too late.
+    const cgroups = (made.cgroups = this.createCgroups());
     try {
+      if (this.etcFiles !== undefined) writeEtcFiles(this.etcFiles, this.hostname!, this.rootfs);
       const pid = await started.pid;
       this.helperPid = pid;
-      if (this.killRequested) return await this.killedDuringLaunch(started.exited);
+      if (this.killRequested) return await this.killedDuringLaunch(started);
       cgroups.attach(pid);
-      if (this.hostname !== undefined) await setUpNetwork(pid, this.hostname, runtimeDirectory, this.rootfs);
-      if (this.killRequested) return await this.killedDuringLaunch(started.exited);
     } catch (error) {
       // A kill tears the container down under the steps still running: they fail for that reason.
-      if (this.killRequested) return await this.killedDuringLaunch(started.exited);
-      this.signalHelper('SIGKILL');
-      await started.exited.catch(() => undefined);
+      if (this.killRequested) return await this.killedDuringLaunch(started);
+      await this.endHelper(started);
       return launchFailure(error);
     }
     this.update('TASK_STARTING', 'SOURCE_EXECUTOR');
@@ -433,9 +450,10 @@ export class Task extends EventEmitter {
     env[`${FLAG_PREFIX}RUNTIME_DIRECTORY`] = runtimeDirectory;
 
     const flags = cloneNamespaces(this.options.network !== 'host').reduce((sum, flag) => sum | flag, 0);
+    const hostname = this.hostname === undefined ? [] : [`--hostname=${this.hostname}`];
     const clone = spawn(
       clonePath(),
-      [String(flags), String(PID_FD), '--', process.execPath, containerizerPath(), 'launch'],
+      [String(flags), String(PID_FD), ...hostname, '--', process.execPath, containerizerPath(), 'launch'],
       {
         // Fds 3-5 are sockets: the pid comes back on 3; 4 and 5 are the helper's control pipe.
         stdio: ['ignore', this.options.stdout ?? 'inherit', this.options.stderr ?? 'inherit', 'pipe', 'pipe', 'pipe'],
@@ -472,9 +490,9 @@ export class Task extends EventEmitter {
           resolve(value);
           return;
         }
-        // No pid: the clone program failed and said why on the task's stderr.
+        // No pid: the clone program or its child failed and said why on the task's stderr.
         void exited.then(
-          (exit) => reject(new LaunchError(`failed to create the container's namespaces (${describeExit(exit)})`)),
+          (exit) => reject(new LaunchError(`failed to start the helper in the container's namespaces (${describeExit(exit)})`)),
           () => undefined,
         );
       });
@@ -486,9 +504,18 @@ export class Task extends EventEmitter {
     return { pid, exited, release };
   }
 
-  private async killedDuringLaunch(exited: Promise<Exit>): Promise<TerminalUpdate> {
+  /**
+   * Kills the helper and waits for its end. A step may fail before its pid
+   * is known: the pid comes soon after, or the clone program ends by itself.
+   */
+  private async endHelper(started: Started): Promise<void> {
+    this.helperPid ??= await started.pid.catch(() => undefined);
     this.signalHelper('SIGKILL');
-    await exited.catch(() => undefined);
+    await started.exited.catch(() => undefined);
+  }
+
+  private async killedDuringLaunch(started: Started): Promise<TerminalUpdate> {
+    await this.endHelper(started);
     return {
       state: 'TASK_KILLED',
       source: 'SOURCE_AGENT',
@@ -652,67 +679,68 @@ function checkOptions(options: TaskOptions): CheckedOptions {
 }
 
 /**
- * Gives the container its hostname, /etc/hosts and /etc/hostname and brings
- * its loopback up, as Mesos's CNI isolator does, with
- * `mesos-containerizer network-cni-setup`.
+ * The container's /etc/hosts and /etc/hostname and, with a rootfs, the
+ * host's name servers, as Mesos's network isolators write them; launch binds
+ * them over the container's own (see container.ts).
  */
-async function setUpNetwork(pid: number, hostname: string, runtimeDirectory: string, rootfs: string | undefined): Promise<void> {
-  const hosts = join(runtimeDirectory, 'hosts');
-  const hostnameFile = join(runtimeDirectory, 'hostname');
-  const resolvConf = join(runtimeDirectory, 'resolv.conf');
-  writeFileSync(hosts, `127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n127.0.1.1 ${hostname}\n`);
-  writeFileSync(hostnameFile, `${hostname}\n`);
+function writeEtcFiles(files: EtcFiles, hostname: string, rootfs: string | undefined): void {
+  writeFileSync(files.hosts, `127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n127.0.1.1 ${hostname}\n`);
+  writeFileSync(files.hostname, `${hostname}\n`);
+  if (rootfs === undefined) return;
   let nameservers = '';
   try {
     nameservers = readFileSync('/etc/resolv.conf', 'utf8');
   } catch {
     // Loopback only: no name server could be reached anyway.
   }
-  writeFileSync(resolvConf, nameservers);
-  const args = [
-    containerizerPath(),
-    'network-cni-setup',
-    `--pid=${pid}`,
-    `--hostname=${hostname}`,
-    `--etc_hosts_path=${hosts}`,
-    `--etc_hostname_path=${hostnameFile}`,
-    `--etc_resolv_conf=${resolvConf}`,
-    rootfs === undefined ? '--bind_host_files' : `--rootfs=${rootfs}`,
-  ];
-  const setup = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: helperEnvironment() });
-  let errors = '';
-  setup.stderr.setEncoding('utf8');
-  setup.stderr.on('data', (chunk: string) => (errors += chunk));
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    setup.kill('SIGKILL');
-  }, NETWORK_SETUP_TIMEOUT_MS);
-  const exit = await new Promise<Exit>((resolve, reject) => {
-    setup.once('error', reject);
-    setup.once('close', (code, signal) => resolve({ code, signal }));
-  })
-    .catch((error: Error) => {
-      throw new LaunchError(`failed to start network-cni-setup: ${error.message}`);
-    })
-    .finally(() => clearTimeout(timer));
-  if (timedOut) throw new LaunchError(`network-cni-setup did not finish within ${NETWORK_SETUP_TIMEOUT_MS / 1000} seconds`);
-  if (exit.code !== 0) {
-    const said = errors.trim().split('\n').pop();
-    throw new LaunchError(`network-cni-setup ${describeExit(exit)}${said === undefined || said === '' ? '' : `: ${said}`}`);
+  writeFileSync(files.resolvConf, nameservers);
+  replaceEtcSymlinks(rootfs);
+}
+
+/**
+ * A symlink where a file is bound in the rootfs would take the bind
+ * wherever it leads: as Mesos does, it becomes an empty file. An /etc that
+ * leads out of the rootfs is left alone, for launch to refuse.
+ */
+function replaceEtcSymlinks(rootfs: string): void {
+  let etc: string;
+  try {
+    etc = realpathSync(join(rootfs, 'etc'));
+  } catch {
+    return;
+  }
+  if (!etc.startsWith(`${rootfs}/`)) return;
+  for (const name of ['hosts', 'hostname', 'resolv.conf']) {
+    const path = join(etc, name);
+    try {
+      if (lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() !== true) continue;
+      unlinkSync(path);
+      // Exclusive: nothing put there meanwhile is followed.
+      writeFileSync(path, '', { flag: 'wx' });
+    } catch (error) {
+      const why = (error as Error).message.replace(/^[A-Z]+: ([^,]*),.*$/s, '$1');
+      throw new LaunchError(`failed to make '${path}' a plain file to bind over: ${why}`);
+    }
   }
 }
 
 /**
+ * Node's settings meant for the caller's programs, not the helper: options
+ * must not change how it runs, and extra CA certificates (which Node 20
+ * parses at start-up, tens of milliseconds) are of no use to a program that
+ * makes no TLS connection.
+ */
+const NOT_FOR_THE_HELPER = new Set(['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS']);
+
+/**
  * Our environment for the helper's own use, without flags of ours and
- * without NODE_OPTIONS: options meant for the caller's Node programs must
- * not change how the helper runs. (The task gets the full environment
- * through the launch info.)
+ * Node's settings. (The task gets the full environment through the launch
+ * info.)
  */
 function helperEnvironment(): NodeJS.ProcessEnv {
   const result: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (!name.startsWith(FLAG_PREFIX) && name !== 'NODE_OPTIONS') result[name] = value;
+    if (!name.startsWith(FLAG_PREFIX) && !NOT_FOR_THE_HELPER.has(name)) result[name] = value;
   }
   return result;
 }

@@ -2,7 +2,9 @@
 // ContainerLaunchInfo of a task, rendered as stout renders protobuf JSON, with
 // the namespaces to clone and the mounts a modern Mesos agent prepares (a
 // fresh proc for the new pid namespace; with a root filesystem also sysfs,
-// a tmpfs /dev with the basic devices from the host, devpts and /dev/shm).
+// a tmpfs /dev with the basic devices from the host, devpts and /dev/shm;
+// and the container's own /etc/hosts, /etc/hostname and, in a root
+// filesystem, /etc/resolv.conf, bound read-only from the runtime directory).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -17,7 +19,6 @@ import {
   MS_NOSUID,
   MS_RDONLY,
   MS_REC,
-  MS_REMOUNT,
 } from '../../native/libc';
 import type { JsonObject, JsonValue } from '../subcommand/flags';
 
@@ -53,6 +54,16 @@ export interface ContainerSpec {
   readonly effectiveCapabilities?: readonly string[];
   readonly boundingCapabilities?: readonly string[];
   readonly rlimits?: readonly TaskRLimit[];
+  /** Files the agent wrote for the container's /etc; none keeps what the host or the rootfs has. */
+  readonly etcFiles?: EtcFiles;
+}
+
+/** Files of the runtime directory bound over the container's /etc files. */
+export interface EtcFiles {
+  readonly hosts: string;
+  readonly hostname: string;
+  /** Bound in a rootfs only: without one the host's own is in sight. */
+  readonly resolvConf: string;
 }
 
 /** The namespaces every container gets: mount, pid, uts, ipc, and net unless it shares the host's. */
@@ -81,6 +92,8 @@ function mountJson(mount: Mount): JsonObject {
 }
 
 const PSEUDO = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+/** launch remounts such a bind, so that read-only really applies. */
+const READ_ONLY_BIND = MS_BIND | MS_RDONLY | PSEUDO;
 
 /** Parts of the host's /proc a task may read but not change. */
 const READ_ONLY_PROC = ['bus', 'fs', 'irq', 'sys', 'sysrq-trigger'];
@@ -116,12 +129,8 @@ function rootfsMounts(rootfs: string): Mount[] {
     // Only what this kernel has: a bind of a missing file would fail the launch.
     if (!existsSync(`/proc/${name}`)) continue;
     const path = inRoot(`/proc/${name}`);
-    mounts.push(
-      { source: path, target: path, flags: MS_BIND | MS_RDONLY | PSEUDO },
-      // The kernel ignores MS_RDONLY on a new bind: only a remount of it makes it read-only,
-      // and many of these files act on the whole machine.
-      { target: path, flags: MS_REMOUNT | MS_BIND | MS_RDONLY | PSEUDO },
-    );
+    // Many of these files act on the whole machine.
+    mounts.push({ source: path, target: path, flags: READ_ONLY_BIND });
   }
   mounts.push(
     { source: 'sysfs', target: inRoot('/sys'), type: 'sysfs', flags: MS_RDONLY | PSEUDO },
@@ -142,6 +151,22 @@ function rootfsMounts(rootfs: string): Mount[] {
   return mounts;
 }
 
+/**
+ * Mesos's network isolators give a container with a hostname of its own
+ * these files; the mounts happen in the container's mount namespace (made
+ * rslave first), so the host's files stay as they are. launch creates a
+ * missing target.
+ */
+function etcMounts(files: EtcFiles, rootfs: string | undefined): Mount[] {
+  const at = (path: string) => (rootfs === undefined ? path : join(rootfs, path));
+  const mounts: Mount[] = [
+    { source: files.hosts, target: at('/etc/hosts'), flags: READ_ONLY_BIND },
+    { source: files.hostname, target: at('/etc/hostname'), flags: READ_ONLY_BIND },
+  ];
+  if (rootfs !== undefined) mounts.push({ source: files.resolvConf, target: at('/etc/resolv.conf'), flags: READ_ONLY_BIND });
+  return mounts;
+}
+
 /** Builds the `--launch_info` JSON of a container. */
 export function buildLaunchInfo(spec: ContainerSpec): JsonObject {
   const command: JsonObject =
@@ -152,7 +177,10 @@ export function buildLaunchInfo(spec: ContainerSpec): JsonObject {
     command,
     environment: { variables: spec.environment.map(({ name, value }) => ({ name, value, type: 'VALUE' })) },
     clone_namespaces: cloneNamespaces(spec.isolateNetwork),
-    mounts: (spec.rootfs === undefined ? hostFilesystemMounts() : rootfsMounts(spec.rootfs)).map(mountJson),
+    mounts: [
+      ...(spec.rootfs === undefined ? hostFilesystemMounts() : rootfsMounts(spec.rootfs)),
+      ...(spec.etcFiles === undefined ? [] : etcMounts(spec.etcFiles, spec.rootfs)),
+    ].map(mountJson),
   };
   if (spec.rootfs !== undefined) {
     info['rootfs'] = spec.rootfs;

@@ -9,7 +9,6 @@
 // - --master defaults to 'local', and any other master is refused;
 // - SIGINT and SIGTERM kill the task (TASK_KILLED) instead of leaving it;
 // - --rootfs and --user are ours; flags that can't be honoured are refused.
-import { randomUUID } from 'node:crypto';
 import { availableParallelism, totalmem } from 'node:os';
 import { basename } from 'node:path';
 import { FlagError, type Flags, flagsUsage, loadFlags, type JsonObject, quoteValue } from '../subcommand/flags';
@@ -18,6 +17,7 @@ import { launchTask, type Task, TaskOptionsError, type TaskOptions, type TaskRLi
 import { DurationError, parseDuration } from './duration';
 import { executeFlags, REFUSED_FLAGS } from './flags';
 import { formatResources, parseResources, ResourcesError, type TaskResources } from './resources';
+import { randomUuid } from './uuid';
 
 type ExecuteFlags = Flags<typeof executeFlags>;
 
@@ -186,7 +186,7 @@ async function execute(program: string, argv: readonly string[]): Promise<number
   }
   checkFlags(flags);
 
-  const masterId = randomUUID();
+  const masterId = randomUuid();
   const frameworkId = `${masterId}-0000`;
   const agentId = `${masterId}-S0`;
   const killAfterMs = flags.kill_after === undefined ? undefined : parseDurationOrThrow(flags.kill_after);
