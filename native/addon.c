@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <node_api.h>
 #include <pwd.h>
@@ -201,6 +202,17 @@ FUNCTION(pivot_root) {
   }
 PATH_FUNCTION(chdir)
 PATH_FUNCTION(chroot)
+
+// getcwd(): the working directory, or -errno (glibc refuses with ENOENT one
+// that is not reachable from our root).
+FUNCTION(getcwd) {
+  (void)info;
+  char path[PATH_MAX];
+  if (getcwd(path, sizeof(path)) == NULL) return number(env, -errno);
+  napi_value result;
+  napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &result);
+  return result;
+}
 
 FUNCTION(open) {
   Call call = begin(env, info);
@@ -569,7 +581,7 @@ FUNCTION(seccomp_load) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       EXPORT(strerror), EXPORT(mount), EXPORT(umount2), EXPORT(unshare), EXPORT(setns),
-      EXPORT(sethostname), EXPORT(pivot_root), EXPORT(chdir), EXPORT(chroot), EXPORT(open),
+      EXPORT(sethostname), EXPORT(pivot_root), EXPORT(chdir), EXPORT(chroot), EXPORT(getcwd), EXPORT(open),
       EXPORT(close), EXPORT(read), EXPORT(fcntl), EXPORT(setsid), EXPORT(set_controlling_terminal),
       EXPORT(mknod), EXPORT(getpid), EXPORT(getuid), EXPORT(kill), EXPORT(setuid), EXPORT(setgid),
       EXPORT(setgroups), EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget),

@@ -92,6 +92,7 @@ interface Addon {
   pivot_root(newRoot: string, putOld: string): number;
   chdir(path: string): number;
   chroot(path: string): number;
+  getcwd(): string | number;
   open(path: string, flags: number, mode: number): number;
   close(fd: number): number;
   read(fd: number, buffer: Uint8Array): number;
@@ -201,6 +202,11 @@ export function pivotRoot(newRoot: string, putOld: string): void {
 
 export function chdir(path: string): void {
   check(libc().chdir(path), 'chdir', `'${path}'`);
+}
+
+/** The working directory; throws when it is not reachable from our root. */
+export function getcwd(): string {
+  return value(libc().getcwd(), 'getcwd', '');
 }
 
 export function chroot(path: string): void {

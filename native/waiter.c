@@ -6,7 +6,13 @@
  * status in the status file.
  *
  * Usage: waiter <status_fd> <path> <argv0> [args...]
- * The environment is handed to the task unchanged.
+ *        waiter - <path> <argv0> [args...]
+ * The environment is handed to the task unchanged. With "-" for the status
+ * fd it just execs the task in its own place: `launch` always execs the task
+ * through this program, run from a sealed in-memory copy, so that no task
+ * ever starts from a binary of the host it could reopen through
+ * /proc/self/exe and overwrite (the node binary, say, via "#!/proc/self/exe").
+
  *
  * Only write(2) is used for output: there is no stdio buffer to lose on
  * _exit and nothing that is unsafe in a signal handler.
@@ -149,7 +155,16 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 4) {
-		print("Usage: waiter <status_fd> <path> <argv0> [args...]\n");
+		print("Usage: waiter <status_fd>|- <path> <argv0> [args...]\n");
+		return 1;
+	}
+	if (strcmp(argv[1], "-") == 0) {
+		execve(argv[2], argv + 3, environ);
+		print("Failed to execute '");
+		print(argv[2]);
+		print("': ");
+		print(strerror(errno));
+		print("\n");
 		return 1;
 	}
 	status_fd = parse_fd(argv[1]);

@@ -442,6 +442,7 @@ t.test('carryOut: the order of the steps', async (t) => {
         'runCommand',
         'lookupUser',
         'getuid',
+        'prepareWaiter',
         'makeDirectory',
         'chdir',
         'setgid',
@@ -460,16 +461,19 @@ t.test('carryOut: the order of the steps', async (t) => {
     t.same(
       record.calls.filter(([name]) => name !== 'isExecutableFile'),
       [
+        ['prepareWaiter'],
         ['inheritedEnvironment'],
         ['exec', { path: '/bin/true', argv: ['/bin/true'] }, ['HOME=/root', 'PATH=/usr/bin:/bin'], undefined],
       ],
     );
   });
 
-  t.test('the waiter is prepared only with a status fd', async (t) => {
+  // The task is always exec'd through the sealed waiter; waiting only with a status fd.
+  t.test('the waiter is prepared with or without a status fd', async (t) => {
     const without = recorder();
     attempt(plan({ launch_info: { command: { value: 'x' } } }), without.system);
-    t.equal(without.index('prepareWaiter'), -1);
+    t.ok(without.index('prepareWaiter') >= 0);
+    t.equal(without.of('exec')[0]![2], undefined, 'exec is handed no status fd');
     const withFd = recorder();
     attempt(plan({ launch_info: { command: { value: 'x' } } }), withFd.system, 5);
     t.ok(withFd.index('prepareWaiter') >= 0);

@@ -49,7 +49,7 @@ export interface LaunchSystem {
   /** The user's ids, or undefined when there is no such user. */
   lookupUser(name: string): UserIds | undefined;
   getuid(): number;
-  /** Opens what must survive a root change (the waiter program). */
+  /** Opens what must survive a root change: the program that execs (and with a status fd, waits for) the task. */
   prepareWaiter(): void;
 
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
@@ -74,6 +74,8 @@ export interface LaunchSystem {
   pivotRoot(newRoot: string, putOld: string): void;
   chroot(path: string): void;
   chdir(path: string): void;
+  /** The working directory as our root sees it; throws when it is outside. */
+  currentDirectory(): string;
 
   setResourceLimit(limit: RLimit): void;
   getCapabilities(): ProcessCapabilities;
@@ -193,9 +195,7 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
     attempt('Failed to enter mount namespace', () => system.enterMountNamespaceOf(pid));
   }
 
-  if (statusFd !== undefined) {
-    attempt('Failed to prepare the process that waits for the task', () => system.prepareWaiter());
-  }
+  attempt('Failed to prepare the program that execs the task', () => system.prepareWaiter());
 
   if (plan.rootfs !== undefined) {
     const { path, prepared } = plan.rootfs;
@@ -217,6 +217,21 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
       system.note(`Failed to create working directory '${directory}': ${reasonOf(error)}`);
     }
     attempt(`Failed to chdir into current working directory '${directory}'`, () => system.chdir(directory));
+    // Magic links (/proc/self/fd/N) can lead a chdir out of the new root to a
+    // directory we still hold open (CVE-2024-21626).
+    if (plan.rootfs !== undefined) {
+      let where: string | undefined;
+      try {
+        where = system.currentDirectory();
+      } catch {
+        where = undefined;
+      }
+      if (where === undefined || !where.startsWith('/')) {
+        throw new LaunchFailure(
+          `Failed to chdir into current working directory '${directory}': it is outside the container's root filesystem`,
+        );
+      }
+    }
   }
 
   if (plan.seccompProfile !== undefined) {

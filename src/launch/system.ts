@@ -241,6 +241,10 @@ export class RealLaunchSystem implements LaunchSystem {
     libc.chdir(path);
   }
 
+  currentDirectory(): string {
+    return libc.getcwd();
+  }
+
   setResourceLimit(limit: RLimit): void {
     libc.setrlimit(limit.resource, { soft: limit.soft, hard: limit.hard });
   }
@@ -321,9 +325,10 @@ export class RealLaunchSystem implements LaunchSystem {
   }
 
   exec(program: Program, environment: readonly string[], statusFd: number | undefined): never {
-    if (statusFd === undefined) return libc.execClean(program.path, program.argv, environment);
-    const argv = ['mesos-containerizer-waiter', String(statusFd), program.path, ...program.argv];
-    return libc.execClean(this.waiterPath, argv, environment, statusFd, this.waiterFd);
+    // The task is exec'd by the waiter in every case (see native/waiter.c):
+    // forked and waited for with a status fd, in its own place without.
+    const argv = ['mesos-containerizer-waiter', statusFd === undefined ? '-' : String(statusFd), program.path, ...program.argv];
+    return libc.execClean(this.waiterPath, argv, environment, statusFd ?? -1, this.waiterFd);
   }
 }
 
