@@ -81,7 +81,7 @@ export function loadFlags<S extends FlagSpecs>(
     const name = (eq === -1 ? arg.slice(2) : arg.slice(2, eq)).toLowerCase();
     const value = eq === -1 ? undefined : arg.slice(eq + 1);
     if (values.has(name) || (name.startsWith('no-') && values.has(name.slice(3)))) {
-      throw new FlagError(`Duplicate flag '${name}' on command line`);
+      throw new FlagError(`Duplicate flag '${quoteValue(name)}' on command line`);
     }
     values.set(name, value);
   }
@@ -99,7 +99,9 @@ export function loadFlags<S extends FlagSpecs>(
     const negated = name.startsWith('no-');
     const flagName = negated ? name.slice(3) : name;
     if (!Object.hasOwn(all, flagName)) {
-      throw new FlagError(`Failed to load unknown flag '${flagName}'${negated ? ` via '${name}'` : ''}`);
+      throw new FlagError(
+        `Failed to load unknown flag '${quoteValue(flagName)}'${negated ? ` via '${quoteValue(name)}'` : ''}`,
+      );
     }
     const spec = all[flagName]!;
     const previous = loadedVia.get(flagName);
@@ -146,7 +148,7 @@ function readText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (error as Error).message;
-    throw new Error(`Error reading file '${path}': ${reason}`);
+    throw new Error(`Error reading file '${quoteValue(path)}': ${reason}`);
   }
 }
 
