@@ -2,7 +2,7 @@
 // command line or as MESOS_CONTAINERIZER_* variables, a control pipe on
 // inherited fds, a runtime directory for the status checkpoint.
 import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTAINERIZER, cleanEnv } from './run';
@@ -189,6 +189,15 @@ export function hasFd(pid: number, fd: number): boolean {
  * holds one more open end to write the byte through, or to close so that
  * the helper reads end of file.
  */
+/** Whether `pid` runs Node (the helper), no longer the shell that opened its fds. */
+function isHelper(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
+  } catch {
+    return false;
+  }
+}
+
 export class ControlPipe {
   readonly path: string;
   private fd: number | undefined;
@@ -220,10 +229,14 @@ export class ControlPipe {
     this.fd = undefined;
   }
 
-  /** Resolves once `pid` has closed the write end: it then blocks on the read. */
+  /**
+   * Resolves once the helper at `pid` has closed the write end: it then
+   * blocks on the read. The process must be the helper already, not the
+   * shell before it, which has fd 3 but not yet fd 4 for an instant too.
+   */
   waiting(pid: number): Promise<true> {
     return waitFor('the helper to close its write end of the control pipe', () =>
-      hasFd(pid, 3) && !hasFd(pid, 4) ? true : undefined,
+      isHelper(pid) && hasFd(pid, 3) && !hasFd(pid, 4) ? true : undefined,
     );
   }
 }
