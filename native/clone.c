@@ -43,6 +43,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io.h"
+
 /* HOST_NAME_MAX (the kernel's limit) as text, for the one-line error. */
 #define TEXT(x) #x
 #define AS_TEXT(x) TEXT(x)
@@ -52,32 +54,10 @@ static volatile pid_t child = 0;
 /* The signal the kernel sends us when the agent dies (PR_SET_PDEATHSIG). */
 static int agent_gone_signal = 0;
 
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
-static void print(const char *s)
-{
-	write_all(STDERR_FILENO, s, strlen(s));
-}
-
 static void fail(const char *what, int error)
 {
 	print("clone: ");
-	print(what);
-	print(": ");
-	print(strerror(error));
-	print("\n");
+	print_failure(what, error);
 }
 
 static void on_signal(int sig)
@@ -121,35 +101,6 @@ static int loopback_up(void)
 	}
 	close(fd);
 	return error;
-}
-
-/* A non-negative decimal number up to `max`, or -1. */
-static long parse_number(const char *s, long max)
-{
-	long value = 0;
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		value = value * 10 + (*s - '0');
-		if (value > max)
-			return -1;
-	}
-	return value;
-}
-
-static size_t format_number(char *buf, unsigned long value)
-{
-	char tmp[24];
-	size_t len = 0, i;
-	do {
-		tmp[len++] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value != 0);
-	for (i = 0; i < len; i++)
-		buf[i] = tmp[len - 1 - i];
-	return len;
 }
 
 int main(int argc, char **argv)
@@ -266,7 +217,7 @@ int main(int argc, char **argv)
 	close(ready[0]);
 
 	if (n == 0) {
-		char text[24];
+		char text[NUMBER_TEXT_MAX];
 		size_t len = format_number(text, (unsigned long)pid);
 		do {
 			n = write((int)pid_fd, text, len);

@@ -30,60 +30,19 @@
 #endif
 
 #include "exec.h"
+#include "io.h"
 
 static volatile int exit_status_fd = -1;
 
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-}
-
 static void on_exit_signal(int sig)
 {
-	int fd = exit_status_fd;
-	if (fd >= 0) {
-		/* Formatted by hand: snprintf is not async-signal-safe. */
-		char tmp[16], text[16];
-		unsigned int value = (unsigned int)W_EXITCODE(0, sig);
-		size_t len = 0, i;
-		do {
-			tmp[len++] = (char)('0' + value % 10);
-			value /= 10;
-		} while (value != 0);
-		for (i = 0; i < len; i++)
-			text[i] = tmp[len - 1 - i];
-		write_all(fd, text, len);
-		close(fd);
-	}
-	_exit(1);
+	exit_by_signal(exit_status_fd, sig);
 }
 
 int mc_install_exit_handlers(int status_fd)
 {
-	struct sigaction action;
-	int sig;
-
 	exit_status_fd = status_fd;
-	memset(&action, 0, sizeof(action));
-	action.sa_handler = on_exit_signal;
-	sigfillset(&action.sa_mask);
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGCHLD || sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		/* glibc refuses the realtime signals it keeps for itself. */
-		if (sigaction(sig, &action, NULL) != 0 && sig < 32)
-			return -1;
-	}
-	return 0;
+	return catch_signals(on_exit_signal);
 }
 
 static int set_cloexec(int fd, int on)
@@ -138,24 +97,16 @@ static int cloexec_from_3(void)
 
 int mc_exec(int exe_fd, const char *path, char *const argv[], char *const envp[], int keep_fd)
 {
-	struct sigaction action;
 	sigset_t set;
-	int sig, fd;
+	int fd;
 
 	/* Nothing may interrupt us half-way; the mask is emptied just before execve. */
 	sigfillset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 
 	/* Ignored signals (Node ignores SIGPIPE and SIGXFSZ) survive execve. */
-	memset(&action, 0, sizeof(action));
-	action.sa_handler = SIG_DFL;
-	sigemptyset(&action.sa_mask);
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP)
-			continue;
-		if (sigaction(sig, &action, NULL) != 0 && errno != EINVAL)
-			return -1;
-	}
+	if (default_signals() != 0)
+		return -1;
 
 	/*
 	 * Node marks stdio close-on-exec at start-up; the task needs it. And
@@ -207,14 +158,8 @@ int mc_sealed_copy(const char *path)
 			goto fail;
 		if (n == 0)
 			break;
-		for (ssize_t done = 0; done < n;) {
-			ssize_t written = write(copy, buffer + done, (size_t)(n - done));
-			if (written < 0 && errno == EINTR)
-				continue;
-			if (written < 0)
-				goto fail;
-			done += written;
-		}
+		if (write_all(copy, buffer, (size_t)n) != 0)
+			goto fail;
 	}
 	close(source);
 	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {

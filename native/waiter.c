@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,40 +29,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "io.h"
+
 extern char **environ;
 
 static int status_fd = -1;
 /* 0 until the task exists; then the handler forwards instead of exiting. */
 static volatile pid_t child = 0;
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Decimal text of a non-negative number, by hand so it is signal safe. */
-static size_t format_uint(char *buf, unsigned int value)
-{
-	char tmp[16];
-	size_t len = 0, i;
-	do {
-		tmp[len++] = (char)('0' + value % 10);
-		value /= 10;
-	} while (value != 0);
-	for (i = 0; i < len; i++)
-		buf[i] = tmp[len - 1 - i];
-	return len;
-}
 
 static void on_signal(int sig)
 {
@@ -72,81 +46,41 @@ static void on_signal(int sig)
 		return;
 	}
 	/* No task yet: the status says "killed by sig" and we fail. */
-	char text[16];
-	size_t len = format_uint(text, (unsigned int)W_EXITCODE(0, sig));
-	write_all(status_fd, text, len);
-	close(status_fd);
-	_exit(1);
+	exit_by_signal(status_fd, sig);
 }
 
-static void print(const char *s)
+/* "<what> '<value>': <reason for error>" and a newline on stderr. */
+static void print_failure_of(const char *what, const char *value, int error)
 {
-	write_all(STDERR_FILENO, s, strlen(s));
-}
-
-static int skipped(int sig)
-{
-	return sig == SIGCHLD || sig == SIGKILL || sig == SIGSTOP;
-}
-
-static int install_handlers(void)
-{
-	struct sigaction action;
-	int sig;
-	memset(&action, 0, sizeof(action));
-	action.sa_handler = on_signal;
-	sigfillset(&action.sa_mask);
-	for (sig = 1; sig < NSIG; sig++) {
-		if (skipped(sig))
-			continue;
-		/* glibc keeps a few realtime signals for itself: EINVAL there. */
-		if (sigaction(sig, &action, NULL) != 0 && sig < 32)
-			return -1;
-	}
-	return 0;
-}
-
-static void reset_handlers(void)
-{
-	struct sigaction action;
-	int sig;
-	memset(&action, 0, sizeof(action));
-	action.sa_handler = SIG_DFL;
-	sigemptyset(&action.sa_mask);
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &action, NULL);
+	const char *reason = strerror(error);
+	print(what);
+	print(" '");
+	print(value);
+	print("': ");
+	print(reason);
+	print("\n");
 }
 
 static void write_status(int status)
 {
-	char text[16];
-	size_t len = format_uint(text, (unsigned int)status);
+	char text[NUMBER_TEXT_MAX + 1];
+	size_t len = format_number(text, (unsigned int)status);
 	if (write_all(status_fd, text, len) != 0) {
-		const char *reason = strerror(errno);
 		text[len] = '\0';
-		print("Failed to write container status '");
-		print(text);
-		print("': ");
-		print(reason);
-		print("\n");
+		print_failure_of("Failed to write container status", text, errno);
 	}
 	close(status_fd);
 }
 
-static int parse_fd(const char *s)
+/*
+ * A failure before the task's status is known: "<what>: <reason for errno>"
+ * on stderr and the status of a failed launch. 1, the exit status.
+ */
+static int give_up(const char *what)
 {
-	long value = 0;
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		value = value * 10 + (*s - '0');
-		if (value > 0x7fffffff)
-			return -1;
-	}
-	return (int)value;
+	print_failure(what, errno);
+	write_status(W_EXITCODE(1, 0));
+	return 1;
 }
 
 int main(int argc, char **argv)
@@ -160,14 +94,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "-") == 0) {
 		execve(argv[2], argv + 3, environ);
-		print("Failed to execute '");
-		print(argv[2]);
-		print("': ");
-		print(strerror(errno));
-		print("\n");
+		print_failure_of("Failed to execute", argv[2], errno);
 		return 1;
 	}
-	status_fd = parse_fd(argv[1]);
+	status_fd = (int)parse_number(argv[1], INT_MAX);
 	if (status_fd < 0) {
 		print("Invalid status fd '");
 		print(argv[1]);
@@ -175,30 +105,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (fcntl(status_fd, F_GETFD) < 0) {
-		print("Invalid status fd '");
-		print(argv[1]);
-		print("': ");
-		print(strerror(errno));
-		print("\n");
+		print_failure_of("Invalid status fd", argv[1], errno);
 		return 1;
 	}
 
-	if (install_handlers() != 0) {
-		print("Failed to install signal handlers: ");
-		print(strerror(errno));
-		print("\n");
-		write_status(W_EXITCODE(1, 0));
-		return 1;
-	}
+	if (catch_signals(on_signal) != 0)
+		return give_up("Failed to install signal handlers");
 
 	/* Orphans of the task come to us, not to init, and we reap them. */
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
-		print("Failed to become a subreaper: ");
-		print(strerror(errno));
-		print("\n");
-		write_status(W_EXITCODE(1, 0));
-		return 1;
-	}
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+		return give_up("Failed to become a subreaper");
 
 	/*
 	 * Signals stay blocked across fork until `child` is set, so that no
@@ -210,24 +126,14 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 
 	pid = fork();
-	if (pid < 0) {
-		print("Failed to fork: ");
-		print(strerror(errno));
-		print("\n");
-		write_status(W_EXITCODE(1, 0));
-		return 1;
-	}
+	if (pid < 0)
+		return give_up("Failed to fork");
 	if (pid == 0) {
-		reset_handlers();
+		default_signals();
 		close(status_fd);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execve(argv[2], argv + 3, environ);
-		const char *reason = strerror(errno);
-		print("Failed to execute '");
-		print(argv[2]);
-		print("': ");
-		print(reason);
-		print("\n");
+		print_failure_of("Failed to execute", argv[2], errno);
 		_exit(1);
 	}
 
@@ -245,11 +151,7 @@ int main(int argc, char **argv)
 		if (waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) != 0) {
 			if (errno == EINTR)
 				continue;
-			print("Failed to wait for the task: ");
-			print(strerror(errno));
-			print("\n");
-			write_status(W_EXITCODE(1, 0));
-			return 1;
+			return give_up("Failed to wait for the task");
 		}
 		if (info.si_pid != pid) {
 			/* An orphan of the task: reap it and keep waiting. */
@@ -260,13 +162,8 @@ int main(int argc, char **argv)
 		/* No more forwarding: the pid is about to be released. */
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		while (waitpid(pid, &status, 0) < 0) {
-			if (errno != EINTR) {
-				print("Failed to reap the task: ");
-				print(strerror(errno));
-				print("\n");
-				write_status(W_EXITCODE(1, 0));
-				return 1;
-			}
+			if (errno != EINTR)
+				return give_up("Failed to reap the task");
 		}
 		write_status(status);
 		return 0;

@@ -9,13 +9,14 @@
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchTask, runTask, type TaskStatus } from '../src/execute/agent';
 import { parseDuration } from '../src/execute/duration';
 import { parseResources } from '../src/execute/resources';
 import { describeWaitStatus, formatBytes } from '../src/execute/status';
+import { testDir } from './helpers/process';
 import { findBusybox, isStatic, makeBusyboxRootfs, type Rootfs } from './helpers/rootfs';
 import { cleanEnv, EXECUTE, isRoot, ROOT, run, type Result } from './helpers/run';
 
@@ -421,8 +422,7 @@ t.test("a symlink at the rootfs's /etc/hosts is replaced, not followed", { skip:
   await leavingNothingBehind(t, async () => {
     const rootfs: Rootfs = makeBusyboxRootfs();
     t.teardown(() => rootfs.remove());
-    const outside = mkdtempSync(join(tmpdir(), 'execute-outside-'));
-    t.teardown(() => rmSync(outside, { recursive: true, force: true }));
+    const outside = testDir(t, 'execute-outside-');
     writeFileSync(join(outside, 'hosts'), 'host hosts\n');
     rmSync(join(rootfs.path, 'etc', 'hosts'));
     symlinkSync(join(outside, 'hosts'), join(rootfs.path, 'etc', 'hosts'));

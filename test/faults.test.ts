@@ -10,23 +10,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTAINERIZER, isRoot } from './helpers/run';
 import {
-  blockedReading,
-  childrenOf,
   ControlPipe,
   describe,
   exited,
   type Exited,
   helperEnv,
-  killQuietly,
-  openFds,
   pool,
   readStatus,
-  sleep,
   spawnContainerizer,
-  tempDir,
-  waitFor,
   WITHOUT_TAP,
 } from './helpers/fuzz';
+import { blockedReading, childrenOf, killQuietly, openFds, sleep, tempDir, waitFor } from './helpers/process';
 
 /** How long an exited child may wait to be reaped before it counts as left a zombie. */
 const ZOMBIE_GRACE_MS = 250;
@@ -121,6 +115,21 @@ function hasStackTrace(stderr: string): boolean {
   return stderr.split('\n').some((line) => line.startsWith('    at '));
 }
 
+/** What a launch that a signal stopped before its task left: exit code, status, whether the task ran, a stack trace. */
+function failureOutcome(result: Exited, launch: Launch, marker: string): string {
+  const trace = hasStackTrace(result.stderr) ? ' stack trace' : '';
+  return `exit=${result.code} status=${readStatus(launch.dir)} ran=${existsSync(marker)}${trace}`;
+}
+
+/** One assertion that what was `observed` for each of `signals` (in order) is what `expected` says for it. */
+function sameForEverySignal(t: Test, signals: readonly number[], observed: readonly string[], expected: (n: number) => string): void {
+  t.same(
+    Object.fromEntries(signals.map((n, i) => [n, observed[i]])),
+    Object.fromEntries(signals.map((n) => [n, expected(n)])),
+    `${signals.length} signals`,
+  );
+}
+
 t.test('faults', { skip: isRoot ? false : 'needs root' }, async (t) => {
   t.test('the agent closes the control pipe before launch starts', async (t) => {
     // The agent died before the helper even ran: the read gets end of file.
@@ -168,14 +177,9 @@ t.test('faults', { skip: isRoot ? false : 'needs root' }, async (t) => {
       await waitForHandshake(launch);
       sendSignal(launch.pid, n);
       const result = await launch.result;
-      const trace = hasStackTrace(result.stderr) ? ' stack trace' : '';
-      return `exit=${result.code} status=${readStatus(launch.dir)} ran=${existsSync(marker)}${trace}`;
+      return failureOutcome(result, launch, marker);
     });
-    t.same(
-      Object.fromEntries(CATCHABLE.map((n, i) => [n, observed[i]])),
-      Object.fromEntries(CATCHABLE.map((n) => [n, `exit=1 status=${n} ran=false`])),
-      `${CATCHABLE.length} signals`,
-    );
+    sameForEverySignal(t, CATCHABLE, observed, (n) => `exit=1 status=${n} ran=false`);
   });
 
   t.test('every catchable signal during a pre-exec command: status N, exit 1, no hang', async (t) => {
@@ -194,14 +198,9 @@ t.test('faults', { skip: isRoot ? false : 'needs root' }, async (t) => {
       // exited() does not wait for the pipes the orphaned sleep still holds.
       const result = await launch.result;
       killQuietly(preExec.pid);
-      const trace = hasStackTrace(result.stderr) ? ' stack trace' : '';
-      return `exit=${result.code} status=${readStatus(launch.dir)} ran=${existsSync(marker)}${trace}`;
+      return failureOutcome(result, launch, marker);
     });
-    t.same(
-      Object.fromEntries(CATCHABLE.map((n, i) => [n, observed[i]])),
-      Object.fromEntries(CATCHABLE.map((n) => [n, `exit=1 status=${n} ran=false`])),
-      `${CATCHABLE.length} signals`,
-    );
+    sameForEverySignal(t, CATCHABLE, observed, (n) => `exit=1 status=${n} ran=false`);
   });
 
   t.test('every catchable signal after the fork is forwarded to the task', async (t) => {
@@ -219,11 +218,7 @@ t.test('faults', { skip: isRoot ? false : 'needs root' }, async (t) => {
       const result = await launch.result;
       return `exit=${result.code} status=${readStatus(launch.dir)}`;
     });
-    t.same(
-      Object.fromEntries(CATCHABLE.map((n, i) => [n, observed[i]])),
-      Object.fromEntries(CATCHABLE.map((n) => [n, `exit=0 status=${(100 + n) << 8}`])),
-      `${CATCHABLE.length} signals`,
-    );
+    sameForEverySignal(t, CATCHABLE, observed, (n) => `exit=0 status=${(100 + n) << 8}`);
   });
 
   t.test('a signal forwarded to a task that does not catch it ends the task with it', async (t) => {
@@ -242,11 +237,7 @@ t.test('faults', { skip: isRoot ? false : 'needs root' }, async (t) => {
       // A core dump would add 0x80; the signal number is the low 7 bits.
       return `exit=${result.code} signal=${status & 0x7f} exited=${(status & 0x7f) === 0}`;
     });
-    t.same(
-      Object.fromEntries(signals.map((n, i) => [n, observed[i]])),
-      Object.fromEntries(signals.map((n) => [n, `exit=0 signal=${n} exited=false`])),
-      `${signals.length} signals`,
-    );
+    sameForEverySignal(t, signals, observed, (n) => `exit=0 signal=${n} exited=false`);
   });
 
   t.test('a read-only runtime directory: the status file cannot be opened', async (t) => {

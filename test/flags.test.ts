@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { FlagError, flagsUsage, loadFlags, MAX_JSON_DEPTH } from '../src/subcommand/flags';
+import { testDir } from './helpers/process';
 
 const specs = {
   name: { type: 'string', help: 'A name.' },
@@ -107,8 +107,7 @@ t.test('the environment fills flags, the command line wins', async (t) => {
 });
 
 t.test('file:// values and JSON from an absolute path', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'flags-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = testDir(t, 'flags-');
   writeFileSync(join(dir, 'name'), 'from-file');
   writeFileSync(join(dir, 'info.json'), '{"from": "file"}');
   writeFileSync(join(dir, 'count'), '17');

@@ -32,8 +32,9 @@ import {
 import { dirname, join } from 'node:path';
 import { waiterPath } from '../native/libc';
 import { makeBusyboxRootfs, type BusyboxRootfs } from './helpers/busybox-rootfs';
-import { childrenOf, describe, exited, type Exited, helperEnv, killQuietly, openFds, sleep, tempDir, waitFor, WITHOUT_TAP } from './helpers/fuzz';
+import { describe, exited, type Exited, helperEnv, WITHOUT_TAP } from './helpers/fuzz';
 import { Cleanup, inContainer, startContainer } from './helpers/netns';
+import { childrenOf, killQuietly, openFds, sleep, tempDir, waitFor } from './helpers/process';
 import { CONTAINERIZER, isRoot, run as runProgram, type Result } from './helpers/run';
 
 const CLONE_NEWNS = 0x20000;

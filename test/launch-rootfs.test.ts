@@ -18,7 +18,6 @@ import {
   existsSync,
   lstatSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
@@ -29,9 +28,9 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostBusybox, makeBusyboxRootfs, type BusyboxRootfs } from './helpers/busybox-rootfs';
+import { testDir } from './helpers/process';
 import { CONTAINERIZER, cleanEnv, isRoot, type Result } from './helpers/run';
 
 const MS_RDONLY = 0x1;
@@ -126,8 +125,7 @@ interface LaunchResult extends Result {
 
 /** Runs `launch` as described at the top, and checks that the host's mounts are untouched. */
 function launch(t: Test, args: readonly string[], options: LaunchOptions = {}): LaunchResult {
-  const work = mkdtempSync(join(tmpdir(), 'launch-host-'));
-  t.teardown(() => rmSync(work, { recursive: true, force: true }));
+  const work = testDir(t, 'launch-host-');
   const script = [
     'set -e',
     options.hostSetup ?? '',
@@ -382,8 +380,7 @@ for (const [how, namespace, extra] of [
 // The waiter must still be reachable once the host's filesystem is gone.
 t.test('with --runtime_directory, the waiter stays as the parent of a task in a rootfs', { skip }, async (t) => {
   const rootfs = rootfsFor(t);
-  const runtime = mkdtempSync(join(tmpdir(), 'launch-runtime-'));
-  t.teardown(() => rmSync(runtime, { recursive: true, force: true }));
+  const runtime = testDir(t, 'launch-runtime-');
   const info = { rootfs: rootfs.path, clone_namespaces: [0x20000], command: shell('echo "parent=$(cat /proc/$PPID/comm 2>/dev/null || echo gone)"; exit 4') };
   const result = launch(t, [`--runtime_directory=${runtime}`, launchInfo(info)]);
   t.equal(result.code, 0, 'the waiter exits 0', { stderr: result.stderr });
@@ -393,8 +390,7 @@ t.test('with --runtime_directory, the waiter stays as the parent of a task in a 
 // The kernel ignores MS_RDONLY on a bind until it is remounted.
 t.test('a read-only bind mount really is read-only', { skip }, async (t) => {
   const rootfs = rootfsFor(t);
-  const volume = mkdtempSync(join(tmpdir(), 'launch-volume-'));
-  t.teardown(() => rmSync(volume, { recursive: true, force: true }));
+  const volume = testDir(t, 'launch-volume-');
   writeFileSync(join(volume, 'marker'), 'in the volume\n');
   const info = {
     rootfs: rootfs.path,
@@ -471,8 +467,7 @@ t.test('masked paths: a file reads empty, a directory lists empty and is read-on
 });
 
 t.test("masked paths work without a rootfs too, in the task's own mount namespace", { skip }, async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'launch-mask-'));
-  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const base = testDir(t, 'launch-mask-');
   writeFileSync(join(base, 'secret-file'), 'the file secret\n');
   mkdirSync(join(base, 'secret-dir'));
   writeFileSync(join(base, 'secret-dir', 'inside'), 'x');
@@ -638,8 +633,7 @@ t.test('a failing file operation is one line, exit 1', { skip }, async (t) => {
 // ------------------------------------------------ 6. mount propagation
 
 t.test("without shared mounts, '/' becomes rslave", { skip }, async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'launch-propagation-'));
-  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const base = testDir(t, 'launch-propagation-');
   mkdirSync(join(base, 'volume'));
   const result = launch(t, [
     launchInfo({
@@ -660,8 +654,7 @@ t.test("without shared mounts, '/' becomes rslave", { skip }, async (t) => {
 });
 
 t.test('mounts are refused unless the mount namespace is cloned', { skip }, async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'launch-propagation-'));
-  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const base = testDir(t, 'launch-propagation-');
   mkdirSync(join(base, 'volume'));
   for (const cloneNamespaces of [[], [0x20000000 /* CLONE_NEWPID */]]) {
     const result = launch(t, [
@@ -679,8 +672,7 @@ t.test('mounts are refused unless the mount namespace is cloned', { skip }, asyn
 });
 
 t.test('a MS_SHARED mounts entry: the rest turns slave, and mounts under it are refused', { skip }, async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'launch-shared-'));
-  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  const base = testDir(t, 'launch-shared-');
   const shared = join(base, 'shared');
   mkdirSync(shared);
   mkdirSync(join(base, 'volume'));

@@ -21,21 +21,17 @@ import { randomBytes } from 'node:crypto';
 import { isRoot } from './helpers/run';
 import {
   argvCommand,
-  childrenOf,
   ControlPipe,
-  type Finished,
   launch,
   lines,
-  procStat,
   shell,
-  sleep,
   startLaunch,
   statusField,
   statusOf,
   tempDir,
   VIAS,
-  waitFor,
 } from './helpers/launch';
+import { childrenOf, type Finished, procStat, sleep, waitFor } from './helpers/process';
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

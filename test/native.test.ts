@@ -1,89 +1,20 @@
 // The native pieces of `launch`: the waiter program and the addon's exit
 // handlers and clean exec. Run `npm run build` first.
 import t from 'tap';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { waiterPath } from '../native/libc';
+import { bundleWithAddon, childrenOf, finishedText, procStat, type ProcStat, sleep, testDir, waitFor } from './helpers/process';
+import { ROOT } from './helpers/run';
 
-const repo = resolve(__dirname, '..');
 // Seen by the task through the waiter's environment.
 process.env.MC_NATIVE_TEST = 'inherited';
 
-function tempDir(t: tap.Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mc-native-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = (t: tap.Test): string => testDir(t, 'mc-native-');
 
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
-interface ProcStat {
-  pid: number;
-  state: string;
-  ppid: number;
-  comm: string;
-}
-
-function procStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // comm may hold spaces and parentheses: the fields after it follow the last ')'.
-  const close = text.lastIndexOf(')');
-  const [state, ppid] = text.slice(close + 2).split(' ');
-  return { pid, state: state!, ppid: Number(ppid), comm: text.slice(text.indexOf('(') + 1, close) };
-}
-
-function childrenOf(ppid: number): ProcStat[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map((name) => procStat(Number(name)))
-    .filter((stat): stat is ProcStat => stat !== undefined && stat.ppid === ppid);
-}
-
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function finished(child: ChildProcess): Promise<Finished> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done, failed) => {
-    child.on('error', failed);
-    child.on('close', (code, signal) => done({ code, signal, stdout, stderr }));
-  });
-}
+/** How long a test waits for a process to show up or go. */
+const WAIT_MS = 5000;
 
 /** Starts the waiter with a fresh status file as its fd 3. */
 function startWaiter(t: tap.Test, task: string[]) {
@@ -95,12 +26,12 @@ function startWaiter(t: tap.Test, task: string[]) {
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   });
-  return { child, done: finished(child), status: () => readFileSync(statusPath, 'utf8') };
+  return { child, done: finishedText(child), status: () => readFileSync(statusPath, 'utf8') };
 }
 
 /** The first child of `pid` that runs `comm`. */
 function taskOf(pid: number, comm: string): Promise<ProcStat> {
-  return waitFor(`${comm} under ${pid}`, () => childrenOf(pid).find((stat) => stat.comm === comm));
+  return waitFor(`${comm} under ${pid}`, () => childrenOf(pid).find((stat) => stat.comm === comm), WAIT_MS);
 }
 
 t.test('waiter', async (t) => {
@@ -159,8 +90,10 @@ t.test('waiter', async (t) => {
     const waiter = startWaiter(t, ['/bin/sh', 'sh', '-c', '(sleep 0.3 &); sleep 1.5']);
     const pid = waiter.child.pid!;
     const shell = await taskOf(pid, 'sh');
-    const orphan = await waitFor('the orphan to be adopted', () =>
-      childrenOf(pid).find((stat) => stat.pid !== shell.pid && stat.comm === 'sleep'),
+    const orphan = await waitFor(
+      'the orphan to be adopted',
+      () => childrenOf(pid).find((stat) => stat.pid !== shell.pid && stat.comm === 'sleep'),
+      WAIT_MS,
     );
     t.pass(`sleep ${orphan.pid} was reparented to the waiter`);
     // Gone from /proc altogether means reaped, not left a zombie.
@@ -208,12 +141,12 @@ t.test('waiter', async (t) => {
 
   t.test('bad usage', async (t) => {
     for (const args of [[], ['3', '/bin/true'], ['x', '/bin/true', 'true'], ['-1', '/bin/true', 'true']]) {
-      const result = await finished(spawn(waiterPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+      const result = await finishedText(spawn(waiterPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
       t.equal(result.code, 1, `exit 1 for ${JSON.stringify(args)}`);
       t.match(result.stderr, /^[^\n]+\n$/, 'one line on stderr');
     }
     // A closed status fd is refused before anything runs.
-    const result = await finished(
+    const result = await finishedText(
       spawn(waiterPath(), ['9', '/bin/true', 'true'], { stdio: ['ignore', 'pipe', 'pipe'] }),
     );
     t.equal(result.code, 1);
@@ -224,20 +157,7 @@ t.test('waiter', async (t) => {
 t.test('the addon: exit handlers and a clean exec', async (t) => {
   // The wrapper, bundled the way dist/ bundles it, placed in a tree that
   // mirrors the package layout so its upward search finds the library.
-  const root = tempDir(t);
-  mkdirSync(join(root, 'dist'));
-  mkdirSync(join(root, 'native', 'build'), { recursive: true });
-  symlinkSync(join(repo, 'native', 'build', 'addon.node'), join(root, 'native', 'build', 'addon.node'));
-  const bundle = join(root, 'dist', 'helper.js');
-  buildSync({
-    entryPoints: [join(repo, 'native', 'libc.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  const { helper: bundle } = bundleWithAddon(tempDir(t), { helper: 'native/libc.ts' });
   t.ok(existsSync(bundle));
 
   /** Runs `script` in a fresh Node with `helper` bound to the wrapper. */
@@ -245,7 +165,7 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
     const prelude = `const helper = require(${JSON.stringify(bundle)});\n`;
     return spawn(process.execPath, ['-e', prelude + script, ...args], {
       stdio,
-      env: { ...process.env, NODE_PATH: join(repo, 'node_modules') },
+      env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
     });
   }
 
@@ -275,7 +195,7 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
       t.teardown(() => {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       });
-      const done = finished(child);
+      const done = finishedText(child);
       await new Promise<void>((ready) => child.stdout!.once('data', () => ready()));
       await sleep(50);
       // By number through the shell: Node's kill() knows no realtime signals.
@@ -293,7 +213,7 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
       'pipe',
       'pipe',
     ]);
-    const done = finished(child);
+    const done = finishedText(child);
     await new Promise<void>((ready) => child.stdout!.once('data', () => ready()));
     child.kill('SIGHUP');
     const result = await done;
@@ -308,7 +228,7 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
   `;
 
   t.test('exec resets ignored and blocked signals', async (t) => {
-    const result = await finished(
+    const result = await finishedText(
       node(
         `${before}
         helper.execClean('/bin/grep', ['grep', '-E', '^(SigIgn|SigBlk):', '/proc/self/status'], []);`,
@@ -325,7 +245,7 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
     const status = statusFile(t);
     const extra = openSync('/dev/null', 'r');
     t.teardown(() => closeSync(extra));
-    const result = await finished(
+    const result = await finishedText(
       node(`${before} helper.execClean('/bin/ls', ['ls', '/proc/self/fd'], []);`, [
         'ignore',
         'pipe',
@@ -347,7 +267,7 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
     t.teardown(() => closeSync(keptFd));
     const extra = openSync('/dev/null', 'r');
     t.teardown(() => closeSync(extra));
-    const result = await finished(
+    const result = await finishedText(
       node(`helper.execClean('/bin/ls', ['ls', '-l', '/proc/self/fd'], [], 4);`, [
         'ignore',
         'pipe',
@@ -366,7 +286,7 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
   });
 
   t.test('exec passes exactly the given environment', async (t) => {
-    const result = await finished(
+    const result = await finishedText(
       node(`helper.execClean('/usr/bin/env', ['env'], ['ONLY=this']);`, ['ignore', 'pipe', 'pipe']),
     );
     t.equal(result.code, 0);
@@ -374,7 +294,7 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
   });
 
   t.test('a failed exec throws naming the path and the reason', async (t) => {
-    const result = await finished(
+    const result = await finishedText(
       node(
         `try { helper.execClean('/nonexistent/program', ['program'], []); }
          catch (error) { process.stderr.write(error.message + '\\n'); process.exit(3); }`,
@@ -386,7 +306,7 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
   });
 
   t.test('a closed keepFd is reported as such', async (t) => {
-    const result = await finished(
+    const result = await finishedText(
       node(
         `const fs = require('fs');
          const closed = fs.openSync('/dev/null', 'r');
@@ -401,6 +321,6 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
   });
 
   t.test('waiterPath finds the built program', async (t) => {
-    t.equal(waiterPath(), join(repo, 'native', 'build', 'waiter'));
+    t.equal(waiterPath(), join(ROOT, 'native', 'build', 'waiter'));
   });
 });

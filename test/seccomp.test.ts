@@ -2,12 +2,11 @@
 // loaded in child processes (as root). Run `npm run build` first.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { SeccompFailure, type SeccompStage } from '../native/libc';
-import { CONTAINERIZER, cleanEnv } from './helpers/run';
+import { bundleWithAddon, testDir } from './helpers/process';
+import { CONTAINERIZER, cleanEnv, isRoot } from './helpers/run';
 import { parseLaunchInfo, type SeccompProfile, type SeccompSyscall } from '../src/launch/launch-info';
 import {
   SECCOMP_ACTION_VALUES,
@@ -18,16 +17,11 @@ import {
   seccompFailureLine,
 } from '../src/launch/seccomp';
 
-const repo = resolve(__dirname, '..');
 const CAP_CHOWN = 0;
 const CAP_NET_RAW = 13;
 const CAP_SYS_ADMIN = 21;
 
-function tempDir(t: tap.Test): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mc-seccomp-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+const tempDir = (t: tap.Test): string => testDir(t, 'mc-seccomp-');
 
 function rule(names: string[], action: SeccompSyscall['action'], extra: Partial<SeccompSyscall> = {}): SeccompSyscall {
   return { names, action, args: [], ...extra };
@@ -192,34 +186,12 @@ t.test('failure lines', async (t) => {
 // ---------------------------------------------------------------------------
 // Real filters, each in a child Node process that loads one and then tries.
 
-const root = process.getuid?.() === 0;
-
-t.test('loading filters', { skip: root ? false : 'needs root (CAP_SYS_ADMIN) to load a filter' }, async (t) => {
+t.test('loading filters', { skip: isRoot ? false : 'needs root (CAP_SYS_ADMIN) to load a filter' }, async (t) => {
   // src/launch/seccomp.ts bundled as dist/ bundles it, in a tree that mirrors
   // the package so native/libc.ts finds the addon.
-  const tree = tempDir(t);
-  mkdirSync(join(tree, 'dist'));
-  mkdirSync(join(tree, 'native', 'build'), { recursive: true });
-  symlinkSync(join(repo, 'native', 'build', 'addon.node'), join(tree, 'native', 'build', 'addon.node'));
-  const bundle = join(tree, 'dist', 'seccomp.js');
-  buildSync({
-    entryPoints: [join(repo, 'src', 'launch', 'seccomp.ts')],
-    outfile: bundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-  });
-  const libcBundle = join(tree, 'dist', 'libc.js');
-  buildSync({
-    entryPoints: [join(repo, 'native', 'libc.ts')],
-    outfile: libcBundle,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
+  const { seccomp: bundle, libc: libcBundle } = bundleWithAddon(tempDir(t), {
+    seccomp: 'src/launch/seccomp.ts',
+    libc: 'native/libc.ts',
   });
   const work = tempDir(t);
   /**

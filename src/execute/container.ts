@@ -19,10 +19,10 @@ import {
   MS_NOSUID,
   MS_RDONLY,
   MS_REC,
+  MS_STRICTATIME,
 } from '../../native/libc';
+import { DEVICE_LINKS, STANDARD_DEVICES } from '../launch/filesystem';
 import type { JsonObject, JsonValue } from '../subcommand/flags';
-
-const MS_STRICTATIME = 0x1000000;
 
 export type TaskCommand =
   /** Run through `sh -c`. */
@@ -97,17 +97,6 @@ const READ_ONLY_BIND = MS_BIND | MS_RDONLY | PSEUDO;
 
 /** Parts of the host's /proc a task may read but not change. */
 const READ_ONLY_PROC = ['bus', 'fs', 'irq', 'sys', 'sysrq-trigger'];
-
-/** Device nodes a container with its own /dev gets from the host. */
-export const STANDARD_DEVICES = ['full', 'null', 'random', 'tty', 'urandom', 'zero'];
-
-const DEVICE_LINKS: ReadonlyArray<[string, string]> = [
-  ['/proc/self/fd', 'fd'],
-  ['/proc/self/fd/0', 'stdin'],
-  ['/proc/self/fd/1', 'stdout'],
-  ['/proc/self/fd/2', 'stderr'],
-  ['pts/ptmx', 'ptmx'],
-];
 
 function hostFilesystemMounts(): Mount[] {
   return [

@@ -263,10 +263,14 @@ export function enterRoot(root: string, system: LaunchSystem): void {
   step("Failed to unmount '/tmp'", () => system.unmount('/tmp', MNT_DETACH));
 }
 
-/** The device nodes Mesos 1.0 copies from the host into a legacy root. */
-export const LEGACY_DEVICES = ['full', 'null', 'random', 'tty', 'urandom', 'zero'];
+/**
+ * The device nodes a root filesystem's own /dev gets from the host: Mesos
+ * 1.0 copies them into a legacy root, mesos-execute binds them.
+ */
+export const STANDARD_DEVICES: readonly string[] = ['full', 'null', 'random', 'tty', 'urandom', 'zero'];
 
-const LEGACY_LINKS: ReadonlyArray<[string, string]> = [
+/** The usual links of a root filesystem's /dev: [what the link holds, its name in /dev]. */
+export const DEVICE_LINKS: ReadonlyArray<readonly [string, string]> = [
   ['/proc/self/fd', 'fd'],
   ['/proc/self/fd/0', 'stdin'],
   ['/proc/self/fd/1', 'stdout'],
@@ -299,10 +303,10 @@ export function prepareLegacyRoot(root: string, system: LaunchSystem): void {
   mount('tmpfs', `${root}/dev`, 'tmpfs', MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, 'mode=755');
   mount('devpts', `${root}/dev/pts`, 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666');
   mount('tmpfs', `${root}/dev/shm`, 'tmpfs', MS_NOSUID | MS_NODEV | MS_STRICTATIME, 'mode=1777');
-  for (const device of LEGACY_DEVICES) {
+  for (const device of STANDARD_DEVICES) {
     step(`Failed to create device '/dev/${device}'`, () => system.copyDevice(`/dev/${device}`, `${root}/dev/${device}`));
   }
-  for (const [source, name] of LEGACY_LINKS) {
+  for (const [source, name] of DEVICE_LINKS) {
     step(`Failed to create '/dev/${name}'`, () => system.symlink(source, `${root}/dev/${name}`));
   }
 }

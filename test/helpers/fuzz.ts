@@ -1,14 +1,14 @@
 // Shared pieces of the reliability tests (fuzz, faults, hostile) and of
 // bench/fuzz.ts: fast-check generators for argv words, environments and
 // launch descriptions (valid ones and mutations of them), the properties the
-// fuzz tests check, and small process helpers (a control pipe the way an
-// agent holds one, waiting on /proc, a bounded pool).
+// fuzz tests check, and the process helpers of the reliability tests (a
+// control pipe the way an agent holds one, a bounded pool, a whole-process
+// run); ./process has those that every test shares.
 //
 // Nothing here changes the system except temporary FIFOs and directories
 // the caller owns.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { networkCniSetupFlags } from '../../src/cni/flags';
@@ -18,6 +18,7 @@ import { buildPlan, type LaunchFlags, PlanError } from '../../src/launch/plan';
 import { mountFlags } from '../../src/mount/subcommand';
 import { FLAG_PREFIX } from '../../src/subcommand/dispatch';
 import { FlagError, type FlagSpecs, type JsonObject, type JsonValue, loadFlags } from '../../src/subcommand/flags';
+import { killQuietly, tempDir } from './process';
 
 // ---------------------------------------------------------------------------
 // What a rejection must look like
@@ -698,18 +699,6 @@ export function failureReport<T>(result: fc.RunDetails<T>): string {
 // ---------------------------------------------------------------------------
 // Processes
 
-export const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
-
-export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
-
 /** Runs `jobs` with at most `width` at a time; results in order. */
 export async function pool<T, R>(items: readonly T[], width: number, job: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
@@ -722,62 +711,6 @@ export async function pool<T, R>(items: readonly T[], width: number, job: (item:
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
   return results;
-}
-
-export interface ProcStat {
-  pid: number;
-  state: string;
-  ppid: number;
-  comm: string;
-}
-
-export function procStat(pid: number): ProcStat | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const close = stat.lastIndexOf(')');
-  const [state, ppid] = stat.slice(close + 2).split(' ');
-  return { pid, state: state!, ppid: Number(ppid), comm: stat.slice(stat.indexOf('(') + 1, close) };
-}
-
-/** Every process whose parent is `ppid`, zombies included. */
-export function childrenOf(ppid: number): ProcStat[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map((name) => procStat(Number(name)))
-    .filter((stat): stat is ProcStat => stat !== undefined && stat.ppid === ppid);
-}
-
-/** The syscall number of read(2) on this machine, for /proc/PID/syscall. */
-const READ_SYSCALL = process.arch === 'x64' ? 0 : process.arch === 'arm64' ? 63 : undefined;
-
-/** Whether `pid`'s main thread is blocked reading `fd` (or, off x86/arm, sleeping on a pipe). */
-export function blockedReading(pid: number, fd: number): boolean {
-  try {
-    if (READ_SYSCALL !== undefined) {
-      const [number, first] = readFileSync(`/proc/${pid}/syscall`, 'utf8').trim().split(' ');
-      return Number(number) === READ_SYSCALL && Number(first) === fd;
-    }
-    return readFileSync(`/proc/${pid}/wchan`, 'utf8').includes('pipe');
-  } catch {
-    return false;
-  }
-}
-
-/** The fds `pid` holds, with what they point at. */
-export function openFds(pid: number): Map<number, string> {
-  const fds = new Map<number, string>();
-  for (const name of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      fds.set(Number(name), readlinkSync(`/proc/${pid}/fd/${name}`));
-    } catch {
-      // Closed while we looked.
-    }
-  }
-  return fds;
 }
 
 /**
@@ -862,12 +795,6 @@ export function exited(child: ChildProcess, graceMs = 50): Promise<Exited> {
   });
 }
 
-/** A temporary directory removed by `cleanup`. */
-export function tempDir(prefix: string): { path: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { path: dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 /** The status file's text, or undefined when there is none. */
 export function readStatus(runtimeDirectory: string): string | undefined {
   try {
@@ -890,16 +817,6 @@ export function helperEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv
     env[key] = value;
   }
   return { ...env, ...extra };
-}
-
-/** Kills `pid` if it still exists. */
-export function killQuietly(pid: number | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Gone already.
-  }
 }
 
 /**

@@ -2,34 +2,14 @@
 // command line or as MESOS_CONTAINERIZER_* variables, a control pipe on
 // inherited fds, a runtime directory for the status checkpoint.
 import { execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, readlinkSync, realpathSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { childrenOf, type Finished, finished, hasFd, killQuietly, type Teardown, testDir, waitFor } from './process';
 import { CONTAINERIZER, cleanEnv } from './run';
-
-/** The part of tap's Test these helpers use. */
-interface Teardown {
-  teardown(fn: () => void | Promise<void>): void;
-}
 
 /** A fresh directory under the system's temp dir, removed when `t` ends. */
 export function tempDir(t: Teardown, prefix = 'mc-launch-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-
-/** Polls `probe` until it returns something other than undefined. */
-export async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
+  return testDir(t, prefix);
 }
 
 /** The flags of one launch: JSON values are rendered as JSON. */
@@ -55,13 +35,6 @@ export function flagEnv(flags: LaunchFlagValues): Record<string, string> {
 export type Via = 'command line' | 'environment';
 export const VIAS: readonly Via[] = ['command line', 'environment'];
 
-export interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
 export interface Started {
   child: ChildProcess;
   /** The helper's pid (also the waiter's: it is exec'd in place). */
@@ -79,24 +52,6 @@ export interface StartOptions {
   bashPrefix?: string;
   /** Delays reading stdout this long, so that the task meets a full pipe. */
   holdStdoutMs?: number;
-}
-
-/** Collects a child's output and exit. */
-export function finished(child: ChildProcess, holdStdoutMs = 0): Promise<Finished> {
-  const stdout: Buffer[] = [];
-  let stderr = '';
-  if (child.stdout) {
-    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
-    if (holdStdoutMs > 0) {
-      child.stdout.pause();
-      setTimeout(() => child.stdout!.resume(), holdStdoutMs);
-    }
-  }
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((done, failed) => {
-    child.on('error', failed);
-    child.on('close', (code, signal) => done({ code, signal, stdout: Buffer.concat(stdout), stderr }));
-  });
 }
 
 /**
@@ -139,45 +94,10 @@ export function launch(t: Teardown, flags: LaunchFlagValues, options: StartOptio
   return started.done;
 }
 
-function killQuietly(pid: number): void {
+/** Whether `pid` runs Node (the helper), no longer the shell that opened its fds. */
+function isHelper(pid: number): boolean {
   try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
-export interface ProcStat {
-  pid: number;
-  state: string;
-  ppid: number;
-  comm: string;
-}
-
-export function procStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // comm may hold spaces and parentheses: the fields after it follow the last ')'.
-  const close = text.lastIndexOf(')');
-  const [state, ppid] = text.slice(close + 2).split(' ');
-  return { pid, state: state!, ppid: Number(ppid), comm: text.slice(text.indexOf('(') + 1, close) };
-}
-
-export function childrenOf(ppid: number): ProcStat[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .map((name) => procStat(Number(name)))
-    .filter((stat): stat is ProcStat => stat !== undefined && stat.ppid === ppid);
-}
-
-/** Whether `pid` has `fd` open. */
-export function hasFd(pid: number, fd: number): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).includes(String(fd));
+    return readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
   } catch {
     return false;
   }
@@ -189,15 +109,6 @@ export function hasFd(pid: number, fd: number): boolean {
  * holds one more open end to write the byte through, or to close so that
  * the helper reads end of file.
  */
-/** Whether `pid` runs Node (the helper), no longer the shell that opened its fds. */
-function isHelper(pid: number): boolean {
-  try {
-    return readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
-  } catch {
-    return false;
-  }
-}
-
 export class ControlPipe {
   readonly path: string;
   private fd: number | undefined;

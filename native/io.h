@@ -1,0 +1,145 @@
+/*
+ * Small helpers shared by the native programs (waiter.c, clone.c) and the
+ * addon's exec.c. Each of them is compiled on its own (see build.mjs), so
+ * these are static inline: every file gets its own copy of what it uses.
+ *
+ * All of it is async-signal-safe but print_failure (strerror): output goes
+ * through write(2) only, numbers are formatted by hand, and nothing
+ * allocates, so a signal handler may use it and there is no stdio buffer to
+ * lose on _exit.
+ */
+#ifndef MESOS_CONTAINERIZER_IO_H
+#define MESOS_CONTAINERIZER_IO_H
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Room for the decimal text of any unsigned long (no NUL). */
+#define NUMBER_TEXT_MAX 20
+
+/* Writes all of `buf`, retrying on EINTR. 0, or -1 with errno. */
+static inline int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* `s` on stderr. */
+static inline void print(const char *s)
+{
+	write_all(STDERR_FILENO, s, strlen(s));
+}
+
+/* "<what>: <reason for error>" and a newline on stderr. */
+static inline void print_failure(const char *what, int error)
+{
+	const char *reason = strerror(error);
+	print(what);
+	print(": ");
+	print(reason);
+	print("\n");
+}
+
+/* The decimal text of `value` into `buf` (at least NUMBER_TEXT_MAX chars, no NUL): its length. */
+static inline size_t format_number(char *buf, unsigned long value)
+{
+	char tmp[NUMBER_TEXT_MAX];
+	size_t len = 0, i;
+	do {
+		tmp[len++] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value != 0);
+	for (i = 0; i < len; i++)
+		buf[i] = tmp[len - 1 - i];
+	return len;
+}
+
+/*
+ * What a signal that ends the process before there is a task to wait for
+ * leaves: the wait status of being killed by `sig` into the status file `fd`
+ * (when it is >= 0), which is then closed, and exit status 1.
+ */
+static inline void exit_by_signal(int fd, int sig)
+{
+	if (fd >= 0) {
+		char text[NUMBER_TEXT_MAX];
+		write_all(fd, text, format_number(text, (unsigned int)W_EXITCODE(0, sig)));
+		close(fd);
+	}
+	_exit(1);
+}
+
+/* A non-negative decimal number up to `max`, or -1. */
+static inline long parse_number(const char *s, long max)
+{
+	long value = 0;
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		value = value * 10 + (*s - '0');
+		if (value > max)
+			return -1;
+	}
+	return value;
+}
+
+/*
+ * `handler` for every signal that can be caught but SIGCHLD, with every
+ * signal blocked while it runs. 0, or -1 with errno when a standard signal
+ * refuses it (glibc keeps a few realtime signals for itself: EINVAL there).
+ */
+static inline int catch_signals(void (*handler)(int))
+{
+	struct sigaction action;
+	int sig;
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = handler;
+	sigfillset(&action.sa_mask);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGCHLD || sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, &action, NULL) != 0 && sig < 32)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The default action for every signal (ignored ones would stay ignored
+ * across execve). Every signal is tried; 0, or -1 with the errno of the
+ * first that failed other than with EINVAL (glibc's own realtime signals).
+ */
+static inline int default_signals(void)
+{
+	struct sigaction action;
+	int sig, error = 0;
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = SIG_DFL;
+	sigemptyset(&action.sa_mask);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		if (sigaction(sig, &action, NULL) != 0 && errno != EINVAL && error == 0)
+			error = errno;
+	}
+	if (error == 0)
+		return 0;
+	errno = error;
+	return -1;
+}
+
+#endif
