@@ -1,10 +1,10 @@
 // `launch`: become the container. Open the status checkpoint and install the
 // signal handlers first, so that every later failure is accounted for.
 import { writeSync } from 'node:fs';
-import { installExitHandlers } from '../../native/libc';
-import { O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY, openFile } from '../../native/libc';
+import { installExitHandlers, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY, openFile, strerror } from '../../native/libc';
 import { defineSubcommand } from '../subcommand/dispatch';
 import { complain } from '../subcommand/output';
+import { reasonOf } from './filesystem';
 import { launchFlags } from './flags';
 import { buildPlan, statusPathOf } from './plan';
 import { carryOut } from './run';
@@ -18,7 +18,7 @@ function openStatus(runtimeDirectory: string): number {
   try {
     return openFile(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600);
   } catch (error) {
-    throw new Error(`Failed to open file for writing the container status '${path}': ${(error as Error).message}`);
+    throw new Error(`Failed to open file for writing the container status '${path}': ${reasonOf(error)}`);
   }
 }
 
@@ -26,7 +26,9 @@ function writeStatus(fd: number, status: number): void {
   try {
     writeSync(fd, String(status));
   } catch (error) {
-    complain(`Failed to write container status '${status}': ${(error as Error).message}`);
+    const errno = (error as NodeJS.ErrnoException).errno;
+    const reason = typeof errno === 'number' ? strerror(-errno) : (error as Error).message;
+    complain(`Failed to write container status '${status}': ${reason}`);
   }
 }
 
