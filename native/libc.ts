@@ -18,6 +18,18 @@ export class SyscallError extends Error {
   }
 }
 
+/**
+ * Why a call failed, in strerror's words as Mesos reports it: a
+ * SyscallError's reason, or the errno of a Node fs error ("ENOENT: no such
+ * file or directory, mkdir 'x'" becomes "No such file or directory").
+ */
+export function reasonOf(error: unknown): string {
+  if (error instanceof SyscallError) return error.reason;
+  const errno = (error as NodeJS.ErrnoException).errno;
+  if (typeof errno === 'number' && errno !== 0) return strerror(Math.abs(errno));
+  return error instanceof Error ? error.message : String(error);
+}
+
 // Values from the kernel's uapi headers (x86_64 and aarch64 agree on these).
 export const MS_RDONLY = 0x1;
 export const MS_NOSUID = 0x2;

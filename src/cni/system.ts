@@ -7,19 +7,11 @@ import { spawnSync } from '../subcommand/lazy';
 import * as libc from '../../native/libc';
 import type { CniSystem, RunResult } from './steps';
 
-/** The bare reason of a failed call, worded as strerror(3) words it. */
-function reasonOf(error: unknown): string {
-  if (error instanceof libc.SyscallError) return error.reason;
-  const errno = (error as NodeJS.ErrnoException).errno;
-  if (typeof errno === 'number' && errno !== 0) return libc.strerror(Math.abs(errno));
-  return error instanceof Error ? error.message : String(error);
-}
-
 function plain<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    throw new Error(reasonOf(error));
+    throw new Error(libc.reasonOf(error));
   }
 }
 
@@ -55,14 +47,14 @@ export function realSystem(): CniSystem {
         if (error instanceof libc.SyscallError && error.call === 'open') {
           throw new Error(`Failed to open '${path}': ${error.reason}`);
         }
-        throw new Error(reasonOf(error));
+        throw new Error(libc.reasonOf(error));
       }
     },
     mount: (source, target, flags) => plain(() => libc.mount(source, target, null, flags)),
     sethostname: (name) => plain(() => libc.sethostname(name)),
     run(argv): RunResult {
       const result = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' });
-      if (result.error !== undefined) return { started: false, reason: reasonOf(result.error) };
+      if (result.error !== undefined) return { started: false, reason: libc.reasonOf(result.error) };
       return { started: true, status: result.status, signal: result.signal };
     },
   };

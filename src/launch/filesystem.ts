@@ -13,6 +13,7 @@ import {
   MS_SHARED,
   MS_SLAVE,
   MS_STRICTATIME,
+  reasonOf,
 } from '../../native/libc';
 import type { FileOperation, MountInfo } from './launch-info';
 import type { LaunchSystem } from './run';
@@ -35,12 +36,6 @@ export function describeMount(mount: MountInfo): string {
 }
 
 export class FilesystemError extends Error {}
-
-/** The reason of a failed call: strerror alone when the error carries it, as Mesos words it. */
-export function reasonOf(error: unknown): string {
-  const reason = (error as { reason?: unknown }).reason;
-  return typeof reason === 'string' ? reason : (error as Error).message;
-}
 
 function attempt<T>(what: string, action: () => T): T {
   try {

@@ -1,7 +1,7 @@
 // Carries a launch plan out, step by step in Mesos's order, through one
 // narrow interface to the system. Unit tests hand in a recording stand-in;
 // the real one is in ./system.ts.
-import { CLONE_NEWNS, MS_REC, MS_SLAVE } from '../../native/libc';
+import { CLONE_NEWNS, MS_REC, MS_SLAVE, reasonOf } from '../../native/libc';
 import { type ProcessCapabilities, targetCapabilities, CAP_SETPCAP } from './capabilities';
 import {
   enterRoot,
@@ -11,7 +11,6 @@ import {
   type MountEntry,
   prepareLegacyRoot,
   prepareMounts,
-  reasonOf,
 } from './filesystem';
 import type { CommandInfo, RLimit, SeccompProfile } from './launch-info';
 import { DEFAULT_PATH, type LaunchPlan } from './plan';

@@ -1,10 +1,9 @@
 // `launch`: become the container. Open the status checkpoint and install the
 // signal handlers first, so that every later failure is accounted for.
 import { writeSync } from 'node:fs';
-import { installExitHandlers, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY, openFile, strerror } from '../../native/libc';
+import { installExitHandlers, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY, openFile, reasonOf } from '../../native/libc';
 import { defineSubcommand } from '../subcommand/dispatch';
 import { complain } from '../subcommand/output';
-import { reasonOf } from './filesystem';
 import { launchFlags } from './flags';
 import { buildPlan, statusPathOf } from './plan';
 import { carryOut } from './run';
@@ -26,9 +25,7 @@ function writeStatus(fd: number, status: number): void {
   try {
     writeSync(fd, String(status));
   } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).errno;
-    const reason = typeof errno === 'number' ? strerror(-errno) : (error as Error).message;
-    complain(`Failed to write container status '${status}': ${reason}`);
+    complain(`Failed to write container status '${status}': ${reasonOf(error)}`);
   }
 }
 

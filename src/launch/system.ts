@@ -36,20 +36,6 @@ const PR_CAP_AMBIENT_IS_SET = 1;
 const PR_CAP_AMBIENT_RAISE = 2;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 
-/**
- * Runs an fs call, turning Node's error ("ENOENT: no such file or
- * directory, mkdir 'x'") into strerror's words, the way Mesos reports it.
- */
-function fsCall<T>(call: string, action: () => T): T {
-  try {
-    return action();
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).errno;
-    if (typeof errno !== 'number') throw error;
-    throw new libc.SyscallError(call, '', -errno, libc.strerror(-errno));
-  }
-}
-
 function describeExit(result: ReturnType<typeof spawnSync>): string | undefined {
   if (result.error !== undefined) return result.error.message;
   if (result.signal !== null) return `terminated by ${result.signal}`;
@@ -160,7 +146,7 @@ export class RealLaunchSystem implements LaunchSystem {
   }
 
   readLink(path: string): string {
-    return fsCall('readlink', () => readlinkSync(path));
+    return readlinkSync(path);
   }
 
   realpath(path: string): string | undefined {
@@ -172,7 +158,10 @@ export class RealLaunchSystem implements LaunchSystem {
   }
 
   makeDirectory(path: string, recursive: boolean): void {
-    if (!recursive) return fsCall('mkdir', () => mkdirSync(path));
+    if (!recursive) {
+      mkdirSync(path);
+      return;
+    }
     // Node's own recursive mkdir never returns on procfs (it retries EEXIST
     // forever there), so walk the path ourselves.
     let prefix = path.startsWith('/') ? '' : '.';
@@ -183,39 +172,39 @@ export class RealLaunchSystem implements LaunchSystem {
         mkdirSync(prefix);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || this.pathKind(prefix) !== 'directory') {
-          fsCall('mkdir', () => {
+          {
             throw error;
-          });
+          };
         }
       }
     }
   }
 
   removeDirectory(path: string): void {
-    fsCall('rmdir', () => rmdirSync(path));
+    rmdirSync(path);
   }
 
   touch(path: string): void {
-    fsCall('open', () => closeSync(openSync(path, 'a')));
+    closeSync(openSync(path, 'a'));
   }
 
   symlink(source: string, target: string): void {
-    fsCall('symlink', () => symlinkSync(source, target));
+    symlinkSync(source, target);
   }
 
   rename(source: string, target: string): void {
-    fsCall('rename', () => renameSync(source, target));
+    renameSync(source, target);
   }
 
   copyDevice(hostPath: string, target: string): void {
-    const stats = fsCall('stat', () => statSync(hostPath));
+    const stats = statSync(hostPath);
     // st_rdev packs the device numbers the glibc way (major in bits 8-19 and 32+).
     const rdev = stats.rdev;
     const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
     const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
     libc.mknod(target, stats.mode, major, minor);
     // mknod applies our umask; the node must be as open as the host's.
-    fsCall('chmod', () => chmodSync(target, stats.mode & 0o7777));
+    chmodSync(target, stats.mode & 0o7777);
   }
 
   randomName(): string {
