@@ -4,19 +4,16 @@ import {
   CAPABILITIES,
   capabilityName,
   capabilityNumber,
-  CLONE_NEWNET,
-  CLONE_NEWNS,
-  CLONE_NEWPID,
   LaunchInfoError,
   parseCommandInfo,
   parseLaunchInfo,
   QUOTE_LIMIT,
   quote,
-  RLIM_INFINITY,
   RLIMITS,
   validateCommand,
   validatePreExecCommand,
 } from '../src/launch/launch-info';
+import { CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, RLIM_INFINITY } from '../native/libc';
 
 /** The LaunchInfoError that `fn` throws (anything else fails the test). */
 function refusal(fn: () => unknown): LaunchInfoError {

@@ -15,17 +15,7 @@
 // unknown enum name is an error (stout silently drops it unless the field is
 // required), and so is `null` inside an array (stout skips it).
 import type { JsonObject, JsonValue } from '../subcommand/flags';
-import {
-  CLONE_NEWCGROUP,
-  CLONE_NEWIPC,
-  CLONE_NEWNET,
-  CLONE_NEWNS,
-  CLONE_NEWPID,
-  CLONE_NEWTIME,
-  CLONE_NEWUSER,
-  CLONE_NEWUTS,
-  RLIM_INFINITY,
-} from '../../native/libc';
+import { RLIM_INFINITY } from '../../native/libc';
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -167,32 +157,6 @@ export const RLIMITS = {
 export type RLimitName = keyof typeof RLIMITS;
 
 const RLIMIT_BY_NAME: ReadonlyMap<string, number> = new Map(Object.entries(RLIMITS));
-
-// RLIM_INFINITY is what an rlimit with neither soft nor hard means.
-export { RLIM_INFINITY };
-
-/** The namespace flags of clone(2)/unshare(2)/setns(2), as carried in `clone_namespaces`. */
-export {
-  CLONE_NEWCGROUP,
-  CLONE_NEWIPC,
-  CLONE_NEWNET,
-  CLONE_NEWNS,
-  CLONE_NEWPID,
-  CLONE_NEWTIME,
-  CLONE_NEWUSER,
-  CLONE_NEWUTS,
-};
-
-export const NAMESPACE_FLAGS = {
-  mnt: CLONE_NEWNS,
-  cgroup: CLONE_NEWCGROUP,
-  uts: CLONE_NEWUTS,
-  ipc: CLONE_NEWIPC,
-  user: CLONE_NEWUSER,
-  pid: CLONE_NEWPID,
-  net: CLONE_NEWNET,
-  time: CLONE_NEWTIME,
-} as const;
 
 /** `ContainerFileOperation.Operation`. */
 export const FILE_OPERATIONS = ['SYMLINK', 'MOUNT', 'RENAME', 'MKDIR'] as const;
