@@ -362,7 +362,7 @@ t.test('faults', { skip: isRoot ? false : 'needs root' }, async (t) => {
       t.equal(readStatus(launch.dir), '0', `${name}: status 0`);
     }
 
-    // The exact shape from the issue: the orphan outlives the task.
+    // The orphan outlives the task.
     const left = new Leftovers(t);
     const launch = startLaunch(left, [launchInfo('(sleep 0.5 &); exit 0')]);
     const result = await launch.result;
