@@ -191,7 +191,7 @@ FUNCTION(pivot_root) {
   return result;
 }
 
-// One-path calls: chdir, chroot, rmdir.
+// One-path calls: chdir, chroot.
 #define PATH_FUNCTION(name)                                                              \
   FUNCTION(name) {                                                                       \
     Call call = begin(env, info);                                                        \

@@ -139,7 +139,7 @@ interface Addon {
  * Finds `native/build/<name>` by walking up from this module: it sits in
  * native/ when run from source and in dist/ when bundled.
  */
-export function findBuilt(name: string): string {
+function findBuilt(name: string): string {
   const relative = join('native', 'build', name);
   for (let dir = resolve(__dirname); ; dir = dirname(dir)) {
     const candidate = join(dir, relative);
@@ -247,12 +247,7 @@ export function readSome(fd: number, buffer: Uint8Array): number {
   return check(libc().read(fd, buffer), 'read', `fd ${fd}`);
 }
 
-export const EINTR = 4;
 export const F_GETFD = 1;
-export const F_SETFD = 2;
-export const F_GETFL = 3;
-export const F_SETFL = 4;
-export const FD_CLOEXEC = 1;
 
 export function fcntl(fd: number, cmd: number, arg = 0): number {
   return check(libc().fcntl(fd, cmd, arg), 'fcntl', `fd ${fd}`);

@@ -14,7 +14,7 @@
 // by name. Two deliberate departures from stout's parser, both stricter: an
 // unknown enum name is an error (stout silently drops it unless the field is
 // required), and so is `null` inside an array (stout skips it).
-import type { JsonObject, JsonValue } from '../subcommand/flags';
+import { type JsonObject, type JsonValue, quoteValue } from '../subcommand/flags';
 import { RLIM_INFINITY } from '../../native/libc';
 
 // ---------------------------------------------------------------------------
@@ -43,16 +43,9 @@ export class LaunchInfoError extends Error {
 /** How many characters of an input value an error message quotes. */
 export const QUOTE_LIMIT = 80;
 
-/**
- * Renders `value` for an error message: escaped like a JSON string (so no raw
- * line breaks or control characters), cut to QUOTE_LIMIT code points.
- */
+/** Renders `value` for an error message: escaped, cut to QUOTE_LIMIT code points. */
 export function quote(value: string): string {
-  const escaped = JSON.stringify(value)
-    .slice(1, -1)
-    .replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  const chars = Array.from(escaped);
-  return chars.length > QUOTE_LIMIT ? `${chars.slice(0, QUOTE_LIMIT).join('')}...` : escaped;
+  return quoteValue(value, QUOTE_LIMIT);
 }
 
 function fail(path: string, reason: string): never {
