@@ -2,7 +2,7 @@
 // addon (native/addon.c) built at install; every function here either returns
 // its result or throws a SyscallError naming the call, the argument that
 // matters and strerror(errno). The addon is loaded on first use, so `help`
-// and flag errors never load it.
+// and flag errors never load it (but for a flag's file that can't be read).
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 

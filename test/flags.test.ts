@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { FlagError, flagsUsage, loadFlags, MAX_JSON_DEPTH } from '../src/subcommand/flags';
+import { FlagError, flagsUsage, loadFlags, MAX_FLAG_FILE_BYTES, MAX_JSON_DEPTH } from '../src/subcommand/flags';
 import { testDir } from './helpers/process';
 
 const specs = {
@@ -119,6 +120,33 @@ t.test('file:// values and JSON from an absolute path', async (t) => {
   t.equal(
     failure([`--name=file://${dir}/missing`]),
     `Failed to load flag 'name': Failed to load value 'file://${dir}/missing': Error reading file '${dir}/missing': No such file or directory`,
+  );
+});
+
+t.test("a flag's file is read with a bound, and only if it is a regular file", async (t) => {
+  const dir = testDir(t, 'flags-');
+  const refusal = (path: string, reason: string, form = `file://${path}`) =>
+    `Failed to load flag 'info': Failed to load value '${form}': Error reading file '${path}': ${reason}`;
+  const json = '{"at":"bound"}';
+  writeFileSync(join(dir, 'at-bound.json'), json + ' '.repeat(MAX_FLAG_FILE_BYTES - json.length));
+  t.same(load([`--info=file://${dir}/at-bound.json`]).info, { at: 'bound' }, `${MAX_FLAG_FILE_BYTES} bytes are read`);
+  writeFileSync(join(dir, 'over.json'), json + ' '.repeat(MAX_FLAG_FILE_BYTES + 1 - json.length));
+  t.equal(failure([`--info=file://${dir}/over.json`]), refusal(`${dir}/over.json`, 'File is larger than 16 MiB'), 'one byte more is not');
+  t.equal(
+    failure([`--info=${dir}/over.json`]),
+    refusal(`${dir}/over.json`, 'File is larger than 16 MiB', `${dir}/over.json`),
+    "so for a JSON flag's absolute path",
+  );
+  t.equal(failure(['--info=file:///dev/zero']), refusal('/dev/zero', 'Not a regular file'), '/dev/zero');
+  t.equal(failure(['--info=/dev/zero']), refusal('/dev/zero', 'Not a regular file', '/dev/zero'));
+  execFileSync('mkfifo', [join(dir, 'fifo')]);
+  t.equal(failure([`--info=file://${dir}/fifo`]), refusal(`${dir}/fifo`, 'Not a regular file'), 'a FIFO nobody writes');
+  mkdirSync(join(dir, 'directory'));
+  t.equal(failure([`--info=file://${dir}/directory`]), refusal(`${dir}/directory`, 'Is a directory'), "a directory, in stout's words");
+  t.equal(
+    load(['--name=file:///proc/self/comm']).name,
+    readFileSync('/proc/self/comm', 'utf8'),
+    'a /proc file, whose size says 0, is read to its end',
   );
 });
 

@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { MAX_FLAG_FILE_BYTES } from '../src/subcommand/flags';
 import { isRoot } from './helpers/run';
 import {
   argvCommand,
@@ -292,6 +293,51 @@ function main(): void {
         t.equal(statusOf(dir), '256');
       });
     }
+
+    t.test("256, at once, for a launch_info file that never ends or passes the bound", async (t) => {
+      const files = tempDir(t, 'mc-flag-files-');
+      execFileSync('mkfifo', [join(files, 'fifo')]);
+      const json = JSON.stringify({ command: shell('echo task ran') });
+      // Valid JSON to the last byte: only the size is wrong.
+      writeFileSync(join(files, 'over.json'), json + ' '.repeat(MAX_FLAG_FILE_BYTES + 1 - json.length));
+      const cases: Array<[string, string, string]> = [
+        ['/dev/zero', 'file:///dev/zero', "Error reading file '/dev/zero': Not a regular file"],
+        ['/dev/zero as a JSON path', '/dev/zero', "Error reading file '/dev/zero': Not a regular file"],
+        ['a FIFO nobody writes', `file://${files}/fifo`, `Error reading file '${files}/fifo': Not a regular file`],
+        ['a file one byte over', `file://${files}/over.json`, `Error reading file '${files}/over.json': File is larger than 16 MiB`],
+      ];
+      for (const via of VIAS) {
+        for (const [name, value, reason] of cases) {
+          const dir = tempDir(t);
+          const started = Date.now();
+          const result = await launch(t, { runtime_directory: dir, launch_info: value }, { via });
+          const elapsed = Date.now() - started;
+          t.test(`${name} (${via})`, async (t) => {
+            oneLineFailure(
+              t,
+              result,
+              `Failed to parse the flags: Failed to load flag 'launch_info': Failed to load value '${value}': ${reason}`,
+            );
+            t.equal(statusOf(dir), '256');
+            t.equal(result.stdout.toString(), '', 'the task did not run');
+            t.ok(elapsed < 5000, `refused in ${elapsed} ms`);
+          });
+        }
+      }
+    });
+
+    t.test('a launch_info file of exactly the bound is read and run', async (t) => {
+      const files = tempDir(t, 'mc-flag-files-');
+      const json = JSON.stringify({ command: shell('echo task ran') });
+      writeFileSync(join(files, 'at-bound.json'), json + ' '.repeat(MAX_FLAG_FILE_BYTES - json.length));
+      for (const via of VIAS) {
+        const dir = tempDir(t);
+        const result = await launch(t, { runtime_directory: dir, launch_info: `file://${files}/at-bound.json` }, { via });
+        t.equal(result.code, 0, `${via}: exit 0 ${result.stderr}`);
+        t.equal(result.stdout.toString(), 'task ran\n', `${via}: the task ran`);
+        t.equal(statusOf(dir), '0', `${via}: status 0`);
+      }
+    });
 
     t.test('256 when the legacy command fails validation', async (t) => {
       const dir = tempDir(t);

@@ -1,7 +1,8 @@
 // A flag loader with stout's rules (Mesos's `FlagsBase::load`), so that an
 // agent, a script or an operator can pass us exactly what they pass Mesos's
 // own helper and get the same answer, errors included.
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
+import { reasonOf } from '../../native/libc';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -44,6 +45,16 @@ export class FlagError extends Error {}
 
 /** JSON values deeper than this are refused (protobuf's own recursion limit). */
 export const MAX_JSON_DEPTH = 100;
+
+/**
+ * The most a flag's file (`file:///path`, or a JSON flag's `/path`) may hold.
+ * An agent sends launch_info in an environment variable, which the kernel
+ * caps at 128 KiB (MAX_ARG_STRLEN), so what it sends is far below this; a
+ * file may rightly hold more (many mounts, a seccomp profile), and 16 MiB
+ * still reads and parses in a fraction of a second. Anything larger is a
+ * mistake, refused before it can exhaust memory (stout reads without bound).
+ */
+export const MAX_FLAG_FILE_BYTES = 16 * 1024 * 1024;
 
 /** How much of a bad value an error message quotes. */
 const QUOTE_LIMIT = 120;
@@ -153,10 +164,46 @@ function fetchValue(text: string): string {
 
 function readText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readBounded(path, MAX_FLAG_FILE_BYTES).toString('utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (error as Error).message;
-    throw new Error(`Error reading file '${quoteValue(path)}': ${reason}`);
+    throw new Error(`Error reading file '${quoteValue(path)}': ${reasonOf(error)}`);
+  }
+}
+
+/**
+ * Only a regular file is sure to end: a FIFO or a device may block forever
+ * or never stop (/dev/zero). A directory fails as stout's read does.
+ */
+function requireRegular(stats: Stats): void {
+  if (stats.isDirectory()) throw new Error('Is a directory');
+  if (!stats.isFile()) throw new Error('Not a regular file');
+}
+
+/** The bytes of the regular file `path`, refused once they pass `limit`. */
+function readBounded(path: string, limit: number): Buffer {
+  // Checked before the open too, since opening some devices does something.
+  requireRegular(statSync(path));
+  // Non-blocking and no controlling terminal, should the path change to
+  // something else between the two checks (Node adds O_CLOEXEC itself).
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  try {
+    requireRegular(fstatSync(fd));
+    let buffer = Buffer.allocUnsafe(Math.min(limit + 1, 64 * 1024));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        const larger = Buffer.allocUnsafe(Math.min(limit + 1, buffer.length * 2));
+        buffer.copy(larger, 0, 0, length);
+        buffer = larger;
+      }
+      // Reading one byte past the limit tells a file that is too large.
+      const count = readSync(fd, buffer, length, buffer.length - length, null);
+      if (count === 0) return buffer.subarray(0, length);
+      length += count;
+      if (length > limit) throw new Error(`File is larger than ${limit / (1024 * 1024)} MiB`);
+    }
+  } finally {
+    closeSync(fd);
   }
 }
 
