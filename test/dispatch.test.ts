@@ -74,7 +74,8 @@ t.test('flag errors are one line prefixed "Failed to parse the flags: ", exit 1'
     [['mount', '--bogus'], "Failed to load unknown flag 'bogus'"],
     [['mount', '--no-path'], "Failed to load non-boolean flag 'path' via 'no-path'"],
     [['mount', '--path'], "Failed to load non-boolean flag 'path': Missing value"],
-    [['mount', '--path=a', '--path=b'], "Duplicate flag 'path' on command line"],
+    [['mount', '--path=a', '--path=b'], "Flag 'path' is already loaded via name 'path'"],
+    [['mount', '--no-help', '--help'], "Flag 'help' is already loaded via name 'help'"],
   ];
   for (const [args, message] of cases) {
     const result = containerizer(args);

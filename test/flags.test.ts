@@ -64,9 +64,6 @@ t.test("stout's error messages", async (t) => {
   t.equal(failure(['--no-bogus']), "Failed to load unknown flag 'bogus' via 'no-bogus'");
   t.equal(failure(['--no-name']), "Failed to load non-boolean flag 'name' via 'no-name'");
   t.equal(failure(['--name']), "Failed to load non-boolean flag 'name': Missing value");
-  t.equal(failure(['--name=a', '--name=b']), "Duplicate flag 'name' on command line");
-  t.equal(failure(['--verbose', '--no-verbose']), "Duplicate flag 'no-verbose' on command line");
-  t.equal(failure(['--verbose'], { 'TEST_no-verbose': '' }), "Flag 'verbose' is already loaded via name 'verbose'");
   t.equal(failure(['--count=abc']), "Failed to load flag 'count': Failed to load value 'abc': Failed to convert 'abc' to number");
   t.equal(failure(['--count=1.5']), "Failed to load flag 'count': Failed to load value '1.5': Failed to convert '1.5' to number");
   t.equal(
@@ -76,6 +73,39 @@ t.test("stout's error messages", async (t) => {
   t.match(failure(['--info={']), /^Failed to load flag 'info': Failed to load value '\{': Failed to parse JSON: /);
   t.equal(failure(['--info=[1]']), "Failed to load flag 'info': Failed to load value '[1]': Expecting a JSON object");
   t.equal(failure(['--list={}']), "Failed to load flag 'list': Failed to load value '{}': Expecting a JSON array");
+});
+
+t.test('a flag given twice: stout names the flag and the name it was loaded via', async (t) => {
+  const twice = (flag: string) => `Flag '${flag}' is already loaded via name '${flag}'`;
+  t.equal(failure(['--name=a', '--name=b']), twice('name'), '--x=1 --x=2');
+  t.equal(failure(['--name=a', '--name=a']), twice('name'), 'even with the same value');
+  t.equal(failure(['--verbose', '--no-verbose']), twice('verbose'), '--x --no-x');
+  t.equal(failure(['--no-verbose', '--verbose']), twice('verbose'), '--no-x --x');
+  t.equal(failure(['--verbose=1', '--verbose=true']), twice('verbose'), '--x=1 --x=true');
+  t.equal(failure(['--help', '--no-help']), twice('help'), "'help' sorts before 'no-help'");
+  t.equal(failure(['--NAME=a', '--name=b']), twice('name'), 'names are compared lower-cased');
+  t.equal(failure(['--name=a', '--no-name']), twice('name'), 'a repeat is caught before the non-boolean check');
+  t.equal(failure(['--zzz', '--name=a', '--name=b']), twice('name'), 'in the order of the names, before a later unknown one');
+  t.equal(failure(['--bogus', '--bogus']), "Failed to load unknown flag 'bogus'", 'an unknown flag is unknown first');
+  t.equal(
+    failure(['--count=abc', '--count=1']),
+    "Failed to load flag 'count': Failed to load value 'abc': Failed to convert 'abc' to number",
+    'the first value is loaded (and refused) before the repeat is seen',
+  );
+  t.equal(failure(['--count=1', '--count=abc']), twice('count'), 'a bad second value is never parsed');
+  t.equal(failure(['--name', '--name=a']), "Failed to load non-boolean flag 'name': Missing value");
+  t.equal(load(['--name=a', '--', '--name=b']).name, 'a', 'nothing after -- is a repeat');
+});
+
+t.test('the environment fills only names the command line lacks (--no-x and x are two names)', async (t) => {
+  t.equal(load(['--name=cli'], { TEST_NAME: 'env' }).name, 'cli', 'the same name in both: the command line wins');
+  t.equal(load(['--verbose'], { TEST_VERBOSE: 'false' }).verbose, true);
+  t.equal(load(['--no-verbose'], { TEST_NO_VERBOSE: 'x' }).verbose, false, 'an unknown variable (no_verbose) is ignored');
+  // stout compares names as given: --no-x and a variable for x are two.
+  t.equal(failure(['--no-verbose'], { TEST_VERBOSE: 'true' }), "Flag 'verbose' is already loaded via name 'verbose'");
+  t.equal(failure(['--verbose'], { 'TEST_no-verbose': '' }), "Flag 'verbose' is already loaded via name 'verbose'");
+  t.equal(load([], { TEST_NAME: 'upper', TEST_name: 'lower' }).name, 'lower', 'of two variables, the later in byte order');
+  t.equal(load([], { TEST_name: 'lower', TEST_NAME: 'upper' }).name, 'lower', 'whatever order they come in');
 });
 
 t.test('errors come in the order of the names, as stout walks its map', async (t) => {

@@ -91,30 +91,36 @@ export function loadFlags<S extends FlagSpecs>(
   const known = (name: string): boolean =>
     Object.hasOwn(all, name) || (name.startsWith('no-') && Object.hasOwn(all, name.slice(3)));
 
-  const values = new Map<string, string | undefined>();
+  // stout keeps every word given (a multimap): a flag given twice is caught
+  // when the second one is loaded, after any error the first one makes.
+  const given: Array<[string, string | undefined]> = [];
   for (const word of argv) {
     const arg = word.trim();
     if (arg === '--') break;
     if (!arg.startsWith('--')) continue;
     const eq = arg.indexOf('=');
     const name = (eq === -1 ? arg.slice(2) : arg.slice(2, eq)).toLowerCase();
-    const value = eq === -1 ? undefined : arg.slice(eq + 1);
-    if (values.has(name) || (name.startsWith('no-') && values.has(name.slice(3)))) {
-      throw new FlagError(`Duplicate flag '${quoteValue(name)}' on command line`);
-    }
-    values.set(name, value);
+    given.push([name, eq === -1 ? undefined : arg.slice(eq + 1)]);
   }
-  for (const [key, value] of Object.entries(env)) {
+  // The environment only fills names not on the command line; of two
+  // variables for one name (PREFIX_X, PREFIX_x) the later in byte order wins.
+  const fromEnv = new Map<string, string>();
+  for (const key of Object.keys(env).sort(byteOrder)) {
+    const value = env[key];
     if (!key.startsWith(prefix) || value === undefined) continue;
     const name = key.slice(prefix.length).toLowerCase();
-    if (known(name) && !values.has(name)) values.set(name, value);
+    if (known(name)) fromEnv.set(name, value);
   }
+  for (const [name, value] of fromEnv) {
+    if (!given.some(([seen]) => seen === name)) given.push([name, value]);
+  }
+  // stout walks its map in the order of the names (so errors come in that
+  // order), repeats of one name in the order given (the sort is stable).
+  given.sort(([a], [b]) => byteOrder(a, b));
 
   const result: Record<string, unknown> = {};
-  const loadedVia = new Map<string, string>();
-  // stout walks its std::map, so errors come in the order of the names.
-  for (const name of [...values.keys()].sort()) {
-    const value = values.get(name);
+  const loaded = new Set<string>();
+  for (const [name, value] of given) {
     const negated = name.startsWith('no-');
     const flagName = negated ? name.slice(3) : name;
     if (!Object.hasOwn(all, flagName)) {
@@ -123,10 +129,9 @@ export function loadFlags<S extends FlagSpecs>(
       );
     }
     const spec = all[flagName]!;
-    const previous = loadedVia.get(flagName);
-    if (previous !== undefined) {
-      throw new FlagError(`Flag '${flagName}' is already loaded via name '${previous}'`);
-    }
+    // Whichever of --x, --no-x or --x=v came first, stout names the flag
+    // twice: we have no aliases, so it was loaded via its own name.
+    if (loaded.has(flagName)) throw new FlagError(`Flag '${flagName}' is already loaded via name '${flagName}'`);
     let text: string;
     if (spec.type !== 'bool') {
       if (negated) throw new FlagError(`Failed to load non-boolean flag '${flagName}' via '${name}'`);
@@ -148,7 +153,7 @@ export function loadFlags<S extends FlagSpecs>(
         `Failed to load flag '${flagName}': Failed to load value '${quoteValue(text)}': ${(error as Error).message}`,
       );
     }
-    loadedVia.set(flagName, flagName);
+    loaded.add(flagName);
   }
   for (const [name, spec] of Object.entries(all)) {
     if (!(name in result) && spec.default !== undefined) result[name] = spec.default;
@@ -242,6 +247,11 @@ function parseInteger(text: string): number {
     throw new Error(`Failed to convert '${quoteValue(text)}' to number`);
   }
   return value;
+}
+
+/** std::string's order: by UTF-8 bytes, as stout sorts names. */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /** JSON.parse plus a depth bound, so no input can exhaust the stack later. */
