@@ -313,7 +313,7 @@ t.test('faults', { skip: isRoot ? false : 'needs root' }, async (t) => {
       t.equal(readStatus(launch.dir), '256', `${form}: status 256`);
       t.same(
         lines,
-        [`Executing pre-exec command '${json}'`, `Failed to execute pre-exec command '${json}': terminated by SIGKILL`],
+        [`Executing pre-exec command '${json}'`, `Failed to execute pre-exec command '${json}': terminated with signal Killed`],
         `${form}: the note, then one line saying what failed`,
       );
       t.notOk(existsSync(marker), `${form}: the task did not run`);

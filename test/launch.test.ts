@@ -564,11 +564,19 @@ function main(): void {
       t.equal(result.stdout.toString(), 'custom-name\n');
     });
 
+    // Mesos words these as WSTRINGIFY does; stout's spawn leaves a program
+    // it can't exec to a child that exits 127.
     for (const [name, failing, reason] of [
-      ['exits non-zero', shell('exit 2'), /exited with status 2/],
-      ['is a missing program', argvCommand('/nonexistent/program'), /./],
+      ['exits 3', shell('exit 3'), 'exited with status 3'],
+      ['is killed by SIGKILL', shell('kill -9 $$'), 'terminated with signal Killed'],
+      ['is killed by SIGKILL, run by argv', argvCommand('/bin/sh', '-c', 'kill -9 $$'), 'terminated with signal Killed'],
+      ['is killed by SIGSEGV', shell('kill -SEGV $$'), 'terminated with signal Segmentation fault'],
+      // Node gives no number for signals past 31, so we can't name which.
+      ['is killed by a real-time signal', shell('kill -40 $$'), 'terminated with a real-time signal'],
+      ['is a missing program', argvCommand('/nonexistent/program'), 'exited with status 127'],
+      ['is a directory', argvCommand('/etc'), 'exited with status 127'],
     ] as const) {
-      t.test(`one that ${name} stops the launch`, async (t) => {
+      t.test(`one that ${name} stops the launch, in Mesos's words`, async (t) => {
         const dir = tempDir(t);
         const result = await launch(t, {
           runtime_directory: dir,
@@ -577,11 +585,11 @@ function main(): void {
         t.equal(result.code, 1);
         t.equal(result.stdout.toString(), '', 'neither the next command nor the task ran');
         const json = JSON.stringify(failing);
-        t.same(lines(result.stderr)[0], `Executing pre-exec command '${json}'`);
-        const last = lines(result.stderr).at(-1)!;
-        t.ok(last.startsWith(`Failed to execute pre-exec command '${json}': `), last);
-        t.match(last.slice(`Failed to execute pre-exec command '${json}': `.length), reason);
-        t.notMatch(result.stderr, /^ {4}at /m, 'no stack trace');
+        t.same(
+          lines(result.stderr),
+          [`Executing pre-exec command '${json}'`, `Failed to execute pre-exec command '${json}': ${reason}`],
+          'the note, then one line saying how it ended',
+        );
         t.equal(statusOf(dir), '256');
       });
     }

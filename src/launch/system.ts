@@ -19,7 +19,8 @@ import {
   symlinkSync,
 } from 'node:fs';
 import * as libc from '../../native/libc';
-import { spawnSync } from '../subcommand/lazy';
+import { describeWaitStatus } from '../execute/status';
+import { signalNumber, spawnSync } from '../subcommand/lazy';
 import { writeAll } from '../subcommand/output';
 import type { ProcessCapabilities } from './capabilities';
 import type { MountEntry } from './filesystem';
@@ -36,11 +37,28 @@ const PR_CAP_AMBIENT_IS_SET = 1;
 const PR_CAP_AMBIENT_RAISE = 2;
 const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 
-function describeExit(result: ReturnType<typeof spawnSync>): string | undefined {
-  if (result.error !== undefined) return result.error.message;
-  if (result.signal !== null) return `terminated by ${result.signal}`;
-  if (result.status !== 0) return `exited with status ${result.status}`;
-  return undefined;
+/** What stout's spawn and system give for a program that can't be exec'd. */
+const EXEC_FAILED = 127;
+
+/**
+ * How a child ended, in Mesos's words ("exited with status 3", "terminated
+ * with signal Killed"), or undefined if it succeeded. `noStatus` is for a
+ * child never made (a failed fork).
+ */
+function describeExit(result: ReturnType<typeof spawnSync>, noStatus: string): string | undefined {
+  if (result.error !== undefined) {
+    // libuv reports the child's failed exec as the spawn's error; stout's
+    // child just exits 127, which is all Mesos says about it.
+    const code = (result.error as NodeJS.ErrnoException).code;
+    return code === 'EAGAIN' || code === 'ENOMEM' ? noStatus : describeWaitStatus(EXEC_FAILED << 8);
+  }
+  if (result.signal !== null) {
+    // Node names signals 1-31 only, and never says whether a core was dumped.
+    const signal = signalNumber(result.signal);
+    return signal === undefined ? 'terminated with a real-time signal' : describeWaitStatus(signal);
+  }
+  if (result.status === null) return noStatus;
+  return result.status === 0 ? undefined : describeWaitStatus(result.status << 8);
 }
 
 export class RealLaunchSystem implements LaunchSystem {
@@ -85,11 +103,12 @@ export class RealLaunchSystem implements LaunchSystem {
       command.shell
         ? spawnSync('sh', ['-c', value], { stdio: 'inherit' })
         : spawnSync(value, command.arguments.slice(1), { stdio: 'inherit', argv0: command.arguments[0] ?? value }),
+      'exited with unknown status',
     );
   }
 
   runProgram(argv: readonly string[]): string | undefined {
-    return describeExit(spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' }));
+    return describeExit(spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' }), 'spawn failed');
   }
 
   lookupUser(name: string): UserIds | undefined {
