@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -452,22 +453,56 @@ FUNCTION(install_exit_handlers) {
   return call.failed ? bad_arguments(env) : outcome(env, mc_install_exit_handlers(status_fd));
 }
 
-// exec(path, argv, envp, keepFd, exeFd): returns -errno only if the exec
+// exec(path, argv, envp, keepFds, exeFd): returns -errno only if the exec
 // failed. With exeFd >= 0 the program is that open file (execveat).
 FUNCTION(exec) {
   Call call = begin(env, info);
   char *path = arg_string(&call, 0);
   char **argv = arg_strings(&call, 1), **envp = arg_strings(&call, 2);
-  int keep_fd = (int)arg_int(&call, 3), exe_fd = (int)arg_int(&call, 4);
+  int exe_fd = (int)arg_int(&call, 4);
+  int keep_fds[8];
+  uint32_t keep_count = 0;
+  if (call.argc < 4 || napi_get_array_length(env, call.argv[3], &keep_count) != napi_ok || keep_count > 8) {
+    call.failed = 1;
+    keep_count = 0;
+  }
+  for (uint32_t i = 0; i < keep_count; i++) {
+    Call one = {.env = env, .argc = 1};
+    if (napi_get_element(env, call.argv[3], i, &one.argv[0]) != napi_ok) call.failed = 1;
+    keep_fds[i] = (int)arg_int(&one, 0);
+    if (one.failed) call.failed = 1;
+  }
   napi_value result;
   if (call.failed || path == NULL) {
     result = bad_arguments(env);
   } else {
-    mc_exec(exe_fd, path, argv, envp, keep_fd);
+    mc_exec(exe_fd, path, argv, envp, keep_fds, (int)keep_count);
     result = number(env, -errno);
   }
   free(path), free_strings(argv), free_strings(envp);
   return result;
+}
+
+// sealed_data(name, bytes): a sealed, read-only memfd holding the bytes of
+// a Uint8Array, or -errno.
+FUNCTION(sealed_data) {
+  Call call = begin(env, info);
+  char *name = arg_string(&call, 0);
+  void *data = NULL;
+  size_t length = 0;
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  if (call.failed || name == NULL || call.argc < 2 ||
+      napi_get_typedarray_info(env, call.argv[1], &type, &length, &data, &buffer, &offset) != napi_ok ||
+      type != napi_uint8_array) {
+    free(name);
+    return bad_arguments(env);
+  }
+  int fd = mc_sealed_data(name, data, length);
+  int error = errno;
+  free(name);
+  return number(env, fd == -1 ? -error : fd);
 }
 
 // sealed_copy(path): a sealed, read-only in-memory copy of an executable, so
@@ -519,10 +554,31 @@ static int read_seccomp_rule(napi_env env, napi_value tuple, mc_seccomp_rule *ru
   return 0;
 }
 
-// seccomp_load(defaultAction, architectures, rules): builds a filter through
-// libseccomp and loads it on the calling thread (see seccomp.h). 0, -EINVAL
-// for bad arguments, or [result, stage, index, libraryError] on failure.
-FUNCTION(seccomp_load) {
+// The whole content of `fd` from offset 0 as a Uint8Array, or -errno.
+static napi_value read_whole(napi_env env, int fd) {
+  off_t size = lseek(fd, 0, SEEK_END);
+  if (size < 0 || lseek(fd, 0, SEEK_SET) != 0) return number(env, -errno);
+  void *data = NULL;
+  napi_value buffer, array;
+  if (napi_create_arraybuffer(env, (size_t)size, &data, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_uint8_array, (size_t)size, buffer, 0, &array) != napi_ok) {
+    return number(env, -ENOMEM);
+  }
+  size_t done = 0;
+  while (done < (size_t)size) {
+    ssize_t n = read(fd, (char *)data + done, (size_t)size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return number(env, n < 0 ? -errno : -EIO);
+    done += (size_t)n;
+  }
+  return array;
+}
+
+// seccomp_export(defaultAction, architectures, rules): builds a filter
+// through libseccomp and returns its BPF program as a Uint8Array (see
+// seccomp.h); -errno for bad arguments or a failed memfd, or [result, stage,
+// index, libraryError] when libseccomp fails.
+FUNCTION(seccomp_export) {
   Call call = begin(env, info);
   uint32_t default_action = (uint32_t)arg_int(&call, 0);
   uint32_t architecture_count = 0, rule_count = 0;
@@ -545,6 +601,7 @@ FUNCTION(seccomp_load) {
     bad = napi_get_element(env, call.argv[2], i, &tuple) != napi_ok || read_seccomp_rule(env, tuple, &rules[i]) != 0;
   }
   napi_value result;
+  int fd = -1;
   if (bad) {
     result = bad_arguments(env);
   } else {
@@ -556,9 +613,12 @@ FUNCTION(seccomp_load) {
         .rules = rules,
     };
     mc_seccomp_where where = {0, 0};
-    int outcome = mc_seccomp_apply(&filter, &where);
-    if (outcome == 0) {
-      result = number(env, 0);
+    fd = memfd_create("seccomp-filter", MFD_CLOEXEC);
+    int outcome = fd < 0 ? -errno : mc_seccomp_export(&filter, &where, fd);
+    if (fd < 0) {
+      result = number(env, outcome);
+    } else if (outcome == 0) {
+      result = read_whole(env, fd);
     } else {
       napi_value text;
       napi_create_string_utf8(env, mc_seccomp_library_error(), NAPI_AUTO_LENGTH, &text);
@@ -573,6 +633,7 @@ FUNCTION(seccomp_load) {
     free((void *)rules[i].name), free((void *)rules[i].comparisons);
   }
   free(architectures), free(rules);
+  if (fd >= 0) close(fd);
   return result;
 }
 
@@ -586,7 +647,7 @@ NAPI_MODULE_INIT() {
       EXPORT(mknod), EXPORT(getpid), EXPORT(getuid), EXPORT(kill), EXPORT(setuid), EXPORT(setgid),
       EXPORT(setgroups), EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget),
       EXPORT(capset), EXPORT(setrlimit), EXPORT(getrlimit), EXPORT(install_exit_handlers), EXPORT(exec),
-      EXPORT(sealed_copy), EXPORT(seccomp_load),
+      EXPORT(sealed_copy), EXPORT(sealed_data), EXPORT(seccomp_export),
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

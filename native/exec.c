@@ -10,7 +10,6 @@
  *   JavaScript in between.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -56,57 +55,44 @@ static int set_cloexec(int fd, int on)
 	return fcntl(fd, F_SETFD, wanted);
 }
 
-/* Marks every fd from 3 up close-on-exec. */
+/*
+ * Marks every fd from 3 up close-on-exec. The fallback for kernels before
+ * 5.11 tries every fd up to the hard limit: the fd table in /proc may be an
+ * image's own files by now.
+ */
 static int cloexec_from_3(void)
 {
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
 		return 0;
 
-	/* Kernels before 5.11: walk the fd table instead. */
-	DIR *dir = opendir("/proc/self/fd");
-	if (dir != NULL) {
-		int own = dirfd(dir);
-		struct dirent *entry;
-		while ((entry = readdir(dir)) != NULL) {
-			char *end;
-			long fd = strtol(entry->d_name, &end, 10);
-			if (entry->d_name[0] == '\0' || *end != '\0')
-				continue;
-			if (fd >= 3 && fd != own && set_cloexec((int)fd, 1) != 0 && errno != EBADF) {
-				int saved = errno;
-				closedir(dir);
-				errno = saved;
-				return -1;
-			}
-		}
-		closedir(dir);
-		return 0;
-	}
-
-	/* No /proc either (e.g. inside a bare rootfs): try every possible fd. */
 	struct rlimit limit;
-	int fd, max = 65536;
-	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
-	    limit.rlim_cur < (rlim_t)0x7fffffff)
-		max = (int)limit.rlim_cur;
+	int fd, max = 1 << 20;
+	if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_max != RLIM_INFINITY && limit.rlim_max < (rlim_t)max)
+		max = (int)limit.rlim_max;
 	for (fd = 3; fd < max; fd++)
 		if (set_cloexec(fd, 1) != 0 && errno != EBADF)
 			return -1;
 	return 0;
 }
 
-int mc_exec(int exe_fd, const char *path, char *const argv[], char *const envp[], int keep_fd)
+int mc_exec(int exe_fd, const char *path, char *const argv[], char *const envp[], const int *keep_fds, int keep_count)
 {
 	sigset_t set;
-	int fd;
+	int fd, i;
 
-	/* Nothing may interrupt us half-way; the mask is emptied just before execve. */
+	/*
+	 * Every signal stays blocked on this thread across the execve: the
+	 * program we exec unblocks them once its own handlers are in place.
+	 * Node's other threads don't block them, so the exit handlers stay
+	 * installed for every signal (an ignored one would survive the execve,
+	 * a default one would end us without a status); execve resets them.
+	 */
 	sigfillset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
-
-	/* Ignored signals (Node ignores SIGPIPE and SIGXFSZ) survive execve. */
-	if (default_signals() != 0)
+	if (catch_signals(on_exit_signal) != 0)
 		return -1;
+	/* Ignored, SIGCHLD would make the waiter's children vanish unreaped. */
+	signal(SIGCHLD, SIG_DFL);
 
 	/*
 	 * Node marks stdio close-on-exec at start-up; the task needs it. And
@@ -125,16 +111,41 @@ int mc_exec(int exe_fd, const char *path, char *const argv[], char *const envp[]
 
 	if (cloexec_from_3() != 0)
 		return -1;
-	if (keep_fd >= 0 && set_cloexec(keep_fd, 0) != 0)
-		return -1;
+	for (i = 0; i < keep_count; i++)
+		if (set_cloexec(keep_fds[i], 0) != 0)
+			return -1;
 
-	sigemptyset(&set);
-	sigprocmask(SIG_SETMASK, &set, NULL);
 	if (exe_fd >= 0)
 		syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
 	else
 		execve(path, argv, envp);
 	return -1; /* errno is the exec's */
+}
+
+/* Seals `fd` read-only for good; returns it, or -1 with errno (and fd closed). */
+static int seal(int fd)
+{
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int mc_sealed_data(const char *name, const void *data, size_t length)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, length) != 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return seal(fd);
 }
 
 int mc_sealed_copy(const char *path)
@@ -162,13 +173,7 @@ int mc_sealed_copy(const char *path)
 			goto fail;
 	}
 	close(source);
-	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
-		int saved = errno;
-		close(copy);
-		errno = saved;
-		return -1;
-	}
-	return copy;
+	return seal(copy);
 fail:;
 	int saved = errno;
 	close(source);

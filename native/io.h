@@ -67,6 +67,34 @@ static inline size_t format_number(char *buf, unsigned long value)
 }
 
 /*
+ * `len` bytes of `text` as the whole content of the status file `fd`: at
+ * offset 0, the file then truncated to them, so that nothing written there
+ * before (by a task, say) survives. 0, or -1 with errno.
+ */
+static inline int checkpoint(int fd, const char *text, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pwrite(fd, text + done, len - done, (off_t)done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	while (ftruncate(fd, (off_t)len) != 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+/*
  * What a signal that ends the process before there is a task to wait for
  * leaves: the wait status of being killed by `sig` into the status file `fd`
  * (when it is >= 0), which is then closed, and exit status 1.
@@ -75,7 +103,7 @@ static inline void exit_by_signal(int fd, int sig)
 {
 	if (fd >= 0) {
 		char text[NUMBER_TEXT_MAX];
-		write_all(fd, text, format_number(text, (unsigned int)W_EXITCODE(0, sig)));
+		checkpoint(fd, text, format_number(text, (unsigned int)W_EXITCODE(0, sig)));
 		close(fd);
 	}
 	_exit(1);

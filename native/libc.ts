@@ -126,13 +126,14 @@ interface Addon {
   setrlimit(resource: number, soft: bigint, hard: bigint): number;
   getrlimit(resource: number): [bigint, bigint] | number;
   install_exit_handlers(statusFd: number): number;
-  exec(path: string, argv: readonly string[], envp: readonly string[], keepFd: number, exeFd: number): number;
+  exec(path: string, argv: readonly string[], envp: readonly string[], keepFds: readonly number[], exeFd: number): number;
   sealed_copy(path: string): number;
-  seccomp_load(
+  sealed_data(name: string, bytes: Uint8Array): number;
+  seccomp_export(
     defaultAction: number,
     architectures: readonly number[],
     rules: ReadonlyArray<readonly [string, number, readonly bigint[]]>,
-  ): number | [number, number, number, string];
+  ): Uint8Array | number | [number, number, number, string];
 }
 
 /**
@@ -340,19 +341,49 @@ export function installExitHandlers(statusFd: number): void {
 
 /**
  * Replaces this process with `path` (or the open executable `exeFd`),
- * leaving it default signal dispositions, an empty signal mask, stdio and
- * `keepFd` (if >= 0) but no other fd open. Returns only by throwing.
+ * leaving it default signal dispositions, stdio and the `keepFds` but no
+ * other fd open, and every signal blocked (the program unblocks them once it
+ * handles them). Returns only by throwing.
  */
-export function execClean(path: string, argv: readonly string[], envp: readonly string[], keepFd = -1, exeFd = -1): never {
-  // A closed keepFd would otherwise be reported as an exec failure.
-  if (keepFd >= 0) fcntl(keepFd, F_GETFD);
-  check(libc().exec(path, argv, envp, keepFd, exeFd), 'execve', `'${path}'`);
+export function execClean(
+  path: string,
+  argv: readonly string[],
+  envp: readonly string[],
+  keepFds: readonly number[] = [],
+  exeFd = -1,
+): never {
+  // A closed fd to keep would otherwise be reported as an exec failure.
+  for (const fd of keepFds) fcntl(fd, F_GETFD);
+  check(libc().exec(path, argv, envp, keepFds, exeFd), 'execve', `'${path}'`);
   throw new Error(`execve '${path}' returned`);
 }
 
 /** A sealed in-memory copy of the executable at `path`, as an fd. */
 export function sealedCopy(path: string): number {
   return check(libc().sealed_copy(path), 'sealed copy', `'${path}'`);
+}
+
+/** A sealed, read-only memfd named `name` holding `bytes`, as an fd. */
+export function sealedData(name: string, bytes: Uint8Array): number {
+  return check(libc().sealed_data(name, bytes), 'memfd', `'${name}'`);
+}
+
+const PR_CAPBSET_READ = 23;
+
+let probedLastCapability: number | undefined;
+
+/**
+ * The highest capability this kernel knows, probed with PR_CAPBSET_READ
+ * (which refuses a number past it) rather than read from
+ * /proc/sys/kernel/cap_last_cap, which an image can supply.
+ */
+export function lastCapability(): number {
+  if (probedLastCapability === undefined) {
+    let capability = 0;
+    while (capability < 63 && libc().prctl(PR_CAPBSET_READ, capability + 1, 0, 0, 0) >= 0) capability++;
+    probedLastCapability = capability;
+  }
+  return probedLastCapability;
 }
 
 /** The static program that stays as the task's parent in --runtime_directory mode. */
@@ -371,8 +402,8 @@ export interface SeccompRule {
 }
 
 /** The step of seccompLoad that failed. */
-export type SeccompStage = 'library' | 'init' | 'attribute' | 'architecture' | 'name' | 'rule' | 'load';
-const SECCOMP_STAGES: readonly SeccompStage[] = ['library', 'init', 'attribute', 'architecture', 'name', 'rule', 'load'];
+export type SeccompStage = 'library' | 'init' | 'architecture' | 'name' | 'rule' | 'export';
+const SECCOMP_STAGES: readonly SeccompStage[] = ['library', 'init', 'architecture', 'name', 'rule', 'export'];
 /** Results of the addon that are not an errno (native/seccomp.h). */
 const SECCOMP_UNAVAILABLE = -10001;
 const SECCOMP_UNKNOWN_SYSCALL = -10002;
@@ -395,24 +426,25 @@ export class SeccompFailure extends SyscallError {
 }
 
 /**
- * Builds a seccomp filter with libseccomp (opened with dlopen on first use)
- * and loads it on the calling thread only: `defaultAction` for any syscall no
- * rule matches, `architectures` (SCMP_ARCH_* tokens) beside the native one,
- * then the rules in order. no_new_privs is left alone, so the caller needs
- * CAP_SYS_ADMIN unless it set that itself. Throws a SeccompFailure.
+ * Compiles a seccomp filter with libseccomp (opened with dlopen on first
+ * use) into its BPF program, struct sock_filter instructions for the
+ * seccomp(2) call: `defaultAction` for any syscall no rule matches,
+ * `architectures` (SCMP_ARCH_* tokens) beside the native one, then the rules
+ * in order. Throws a SeccompFailure.
  */
-export function seccompLoad(defaultAction: number, architectures: readonly number[], rules: readonly SeccompRule[]): void {
+export function seccompExport(defaultAction: number, architectures: readonly number[], rules: readonly SeccompRule[]): Uint8Array {
   const tuples = rules.map(
     (rule) =>
       [rule.name, rule.action, rule.comparisons.flatMap((c) => [BigInt(c.index), BigInt(c.op), c.value, c.valueTwo])] as const,
   );
-  const result = libc().seccomp_load(defaultAction, architectures, tuples);
+  const result = libc().seccomp_export(defaultAction, architectures, tuples);
+  if (result instanceof Uint8Array) return result;
   if (typeof result === 'number') {
-    check(result, 'seccomp_load', '');
-    return;
+    check(result, 'seccomp_export_bpf', '');
+    throw new Error('seccomp_export_bpf returned no program');
   }
   const [code, stageNumber, index, libraryError] = result;
-  const stage = SECCOMP_STAGES[stageNumber - 1] ?? 'load';
+  const stage = SECCOMP_STAGES[stageNumber - 1] ?? 'export';
   if (code === SECCOMP_UNAVAILABLE) {
     throw new SeccompFailure(stage, index, 'dlopen', "'libseccomp.so.2'", 0, libraryError || 'not available');
   }
@@ -426,11 +458,10 @@ export function seccompLoad(defaultAction: number, architectures: readonly numbe
   const calls: Record<SeccompStage, string> = {
     library: 'dlopen',
     init: 'seccomp_init',
-    attribute: 'seccomp_attr_set',
     architecture: 'seccomp_arch_add',
     name: 'seccomp_syscall_resolve_name',
     rule: 'seccomp_rule_add',
-    load: 'seccomp_load',
+    export: 'seccomp_export_bpf',
   };
   throw new SeccompFailure(stage, index, calls[stage], subjects[stage] ?? '', -code, libc().strerror(-code));
 }

@@ -1,6 +1,6 @@
 /*
- * Seccomp filters through libseccomp, found at run time with dlopen (see
- * seccomp.h). The few declarations we need from <seccomp.h> are written out
+ * Seccomp filters compiled to BPF through libseccomp, found at run time
+ * with dlopen (see seccomp.h). The few declarations we need from <seccomp.h> are written out
  * here, so the build needs no libseccomp-dev; their values are part of
  * libseccomp's stable ABI.
  */
@@ -22,7 +22,6 @@ struct scmp_arg_cmp {
   uint64_t datum_b;
 };
 
-#define SCMP_FLTATR_CTL_NNP 3     /* set no_new_privs when loading */
 #define SCMP_FLTATR_API_SYSRAWRC 9 /* report the kernel's errno (2.5.0+) */
 #define NR_SCMP_ERROR (-1)         /* seccomp_syscall_resolve_name: unknown */
 
@@ -35,7 +34,7 @@ static struct {
   int (*resolve_name)(const char *name);
   int (*rule_add_array)(scmp_filter_ctx ctx, uint32_t action, int syscall, unsigned int count,
                         const struct scmp_arg_cmp *comparisons);
-  int (*load)(scmp_filter_ctx ctx);
+  int (*export_bpf)(scmp_filter_ctx ctx, int fd);
 } lib;
 
 static char library_error[512];
@@ -67,7 +66,7 @@ static int open_library(void) {
   }
   if (FIND(init, "seccomp_init") || FIND(release, "seccomp_release") || FIND(attr_set, "seccomp_attr_set") ||
       FIND(arch_add, "seccomp_arch_add") || FIND(resolve_name, "seccomp_syscall_resolve_name") ||
-      FIND(rule_add_array, "seccomp_rule_add_array") || FIND(load, "seccomp_load")) {
+      FIND(rule_add_array, "seccomp_rule_add_array") || FIND(export_bpf, "seccomp_export_bpf")) {
     dlclose(lib.handle);
     lib.handle = NULL;
     return -1;
@@ -108,25 +107,17 @@ static int add_rules(scmp_filter_ctx ctx, const mc_seccomp_filter *filter, mc_se
   return 0;
 }
 
-int mc_seccomp_apply(const mc_seccomp_filter *filter, mc_seccomp_where *where) {
+int mc_seccomp_export(const mc_seccomp_filter *filter, mc_seccomp_where *where, int fd) {
   if (open_library() != 0) return failed(where, MC_SECCOMP_LIBRARY, 0, MC_SECCOMP_UNAVAILABLE);
 
   scmp_filter_ctx ctx = lib.init(filter->default_action);
   if (ctx == NULL) return failed(where, MC_SECCOMP_INIT, 0, -EINVAL);
 
-  /* Real errnos rather than libseccomp 2.5's generic -ECANCELED from
-   * seccomp_load; older versions lack the attribute and report them anyway. */
+  /* Real errnos rather than libseccomp 2.5's generic -ECANCELED; older
+   * versions lack the attribute and report them anyway. */
   (void)lib.attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 
-  /* Without no_new_privs a task keeps its set-user-ID programs (ping, sudo);
-   * loading then takes CAP_SYS_ADMIN, which the launcher has before it drops
-   * its privileges. */
-  int result = lib.attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-  if (result < 0) {
-    failed(where, MC_SECCOMP_ATTRIBUTE, 0, result);
-    goto done;
-  }
-
+  int result = 0;
   for (size_t i = 0; i < filter->architecture_count; i++) {
     result = lib.arch_add(ctx, filter->architectures[i]);
     if (result == -EEXIST) result = 0; /* the native one, or a duplicate */
@@ -139,8 +130,8 @@ int mc_seccomp_apply(const mc_seccomp_filter *filter, mc_seccomp_where *where) {
   result = add_rules(ctx, filter, where);
   if (result < 0) goto done;
 
-  result = lib.load(ctx);
-  if (result < 0) failed(where, MC_SECCOMP_LOAD, 0, result);
+  result = lib.export_bpf(ctx, fd);
+  if (result < 0) failed(where, MC_SECCOMP_EXPORT, 0, result);
 
 done:
   lib.release(ctx);

@@ -1,6 +1,8 @@
-// A seccomp filter built and loaded through libseccomp, which is opened with
+// A seccomp filter compiled to BPF through libseccomp, which is opened with
 // dlopen at the first use: no libseccomp headers are needed to build, and a
 // machine without the library fails only when a profile is actually given.
+// `launch` compiles while it still sees the host's files; the waiter
+// installs the program (native/waiter.c).
 #ifndef MESOS_CONTAINERIZER_SECCOMP_H
 #define MESOS_CONTAINERIZER_SECCOMP_H
 
@@ -35,11 +37,10 @@ typedef struct {
 enum mc_seccomp_stage {
   MC_SECCOMP_LIBRARY = 1,   // dlopen/dlsym of libseccomp.so.2
   MC_SECCOMP_INIT = 2,      // seccomp_init
-  MC_SECCOMP_ATTRIBUTE = 3, // seccomp_attr_set
-  MC_SECCOMP_ARCH = 4,      // seccomp_arch_add of architectures[index]
-  MC_SECCOMP_NAME = 5,      // seccomp_syscall_resolve_name of rules[index].name
-  MC_SECCOMP_RULE = 6,      // seccomp_rule_add_array of rules[index]
-  MC_SECCOMP_LOAD = 7,      // seccomp_load
+  MC_SECCOMP_ARCH = 3,      // seccomp_arch_add of architectures[index]
+  MC_SECCOMP_NAME = 4,      // seccomp_syscall_resolve_name of rules[index].name
+  MC_SECCOMP_RULE = 5,      // seccomp_rule_add_array of rules[index]
+  MC_SECCOMP_EXPORT = 6,    // seccomp_export_bpf
 };
 
 // Results that are not an errno (errno values stay below 4096).
@@ -51,11 +52,11 @@ typedef struct {
   size_t index; // the architecture or rule concerned, else 0
 } mc_seccomp_where;
 
-// Builds the filter and loads it on the calling thread (no TSYNC), without
-// setting no_new_privs (the caller needs CAP_SYS_ADMIN, or to have set it).
-// An architecture already present is skipped. Returns 0; or -errno,
-// MC_SECCOMP_UNAVAILABLE or MC_SECCOMP_UNKNOWN_SYSCALL with *where filled.
-int mc_seccomp_apply(const mc_seccomp_filter *filter, mc_seccomp_where *where);
+// Builds the filter and writes its BPF program (struct sock_filter
+// instructions) to `fd`. An architecture already present is skipped.
+// Returns 0; or -errno, MC_SECCOMP_UNAVAILABLE or MC_SECCOMP_UNKNOWN_SYSCALL
+// with *where filled.
+int mc_seccomp_export(const mc_seccomp_filter *filter, mc_seccomp_where *where, int fd);
 
 // Why libseccomp could not be loaded (dlerror's text), or "".
 const char *mc_seccomp_library_error(void);

@@ -284,7 +284,7 @@ t.test('faults', { skip: isRoot ? false : 'needs root' }, async (t) => {
     left.pid(child.pid);
     const result = await exited(child);
     t.equal(result.code, 0, `the script ran through ${describe(result)}`);
-    t.equal(result.stdout, 'ran\nexit=0\nstatus=[]\n', 'the task ran; the waiter exited 0 (as Mesos does); the status is empty');
+    t.equal(result.stdout, 'ran\nexit=1\nstatus=[]\n', 'the task ran; the waiter exited 1 (the checkpoint failed); the status is empty');
     t.match(result.stderr, /^Failed to write container status '0': No space left on device\n$/, 'one line saying so');
   });
 

@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap';
 import { launchFlags } from '../src/launch/flags';
 import { buildPlan, DEFAULT_PATH, type LaunchPlan, PlanError, statusPathOf } from '../src/launch/plan';
+import type { PrivilegeDrop } from '../src/launch/drop';
 import { carryOut, LaunchFailure, type LaunchSystem, type Program, resolveProgram } from '../src/launch/run';
 import { loadFlags } from '../src/subcommand/flags';
 
@@ -322,6 +323,9 @@ function attempt(launchPlan: LaunchPlan, system: LaunchSystem, statusFd?: number
   throw new Error('carryOut returned');
 }
 
+/** The privilege drop handed to exec. */
+const dropOf = (record: ReturnType<typeof recorder>): PrivilegeDrop => record.of('exec')[0]![2] as PrivilegeDrop;
+
 function reachedExec(t: Test, error: Error, record: ReturnType<typeof recorder>): void {
   t.type(error, LaunchFailure);
   t.match(error.message, /^Failed to execute '[^']*': exec reached$/, 'the stand-in exec was reached');
@@ -358,6 +362,7 @@ t.test('carryOut: the order of the steps', async (t) => {
         ['closeFd', 4],
         ['readByte', 3],
         ['closeFd', 3],
+        ['prepareWaiter'],
         ['unshareMount'],
         ['note', `Executing pre-exec command '${first!.json}'`],
         ['runCommand', first!.command],
@@ -365,14 +370,16 @@ t.test('carryOut: the order of the steps', async (t) => {
         ['runCommand', second!.command],
         ['lookupUser', 'alice'],
         ['getuid'],
-        ['prepareWaiter'],
         ['makeDirectory', '/sandbox', true],
         ['chdir', '/sandbox'],
-        ['setgid', 1000],
-        ['setgroups', [1000, 27, 4242]],
-        ['setuid', 1000],
         ['note', "Overwriting environment variable 'A'"],
-        ['exec', { path: '/bin/sh', argv: ['sh', '-c', 'echo hi'] }, ['A=2', `PATH=${DEFAULT_PATH}`], 9],
+        [
+          'exec',
+          { path: '/bin/sh', argv: ['sh', '-c', 'echo hi'] },
+          ['A=2', `PATH=${DEFAULT_PATH}`],
+          { rlimits: [], user: { uid: 1000, gid: 1000, groups: [1000, 27, 4242] }, noNewPrivileges: false },
+          9,
+        ],
       ],
     );
   });
@@ -413,10 +420,8 @@ t.test('carryOut: the order of the steps', async (t) => {
     t.ok(record.index('runCommand') < record.index('lookupUser'), 'pre-exec commands run as the agent');
     t.ok(record.index('lookupUser') < record.index('makeDirectory'));
     t.ok(record.index('lookupUser') < record.index('chdir'));
-    t.ok(record.index('chdir') < record.index('setgid'));
-    t.ok(record.index('setgid') < record.index('setgroups'));
-    t.ok(record.index('setgroups') < record.index('setuid'));
-    t.ok(record.index('setuid') < record.index('exec'));
+    t.ok(record.index('chdir') < record.index('exec'));
+    t.same(dropOf(record).user, { uid: 1000, gid: 1000, groups: [1000, 27] }, 'the user changes in the drop, at the exec');
   });
 
   t.test('the legacy interface keeps the same order', async (t) => {
@@ -439,15 +444,12 @@ t.test('carryOut: the order of the steps', async (t) => {
         'closeFd',
         'readByte',
         'closeFd',
+        'prepareWaiter',
         'runCommand',
         'lookupUser',
         'getuid',
-        'prepareWaiter',
         'makeDirectory',
         'chdir',
-        'setgid',
-        'setgroups',
-        'setuid',
         'inheritedEnvironment',
         'exec',
       ],
@@ -463,7 +465,7 @@ t.test('carryOut: the order of the steps', async (t) => {
       [
         ['prepareWaiter'],
         ['inheritedEnvironment'],
-        ['exec', { path: '/bin/true', argv: ['/bin/true'] }, ['HOME=/root', 'PATH=/usr/bin:/bin'], undefined],
+        ['exec', { path: '/bin/true', argv: ['/bin/true'] }, ['HOME=/root', 'PATH=/usr/bin:/bin'], { rlimits: [], noNewPrivileges: false }, undefined],
       ],
     );
   });
@@ -473,11 +475,11 @@ t.test('carryOut: the order of the steps', async (t) => {
     const without = recorder();
     attempt(plan({ launch_info: { command: { value: 'x' } } }), without.system);
     t.ok(without.index('prepareWaiter') >= 0);
-    t.equal(without.of('exec')[0]![2], undefined, 'exec is handed no status fd');
+    t.equal(without.of('exec')[0]![3], undefined, 'exec is handed no status fd');
     const withFd = recorder();
     attempt(plan({ launch_info: { command: { value: 'x' } } }), withFd.system, 5);
     t.ok(withFd.index('prepareWaiter') >= 0);
-    t.equal(withFd.of('exec')[0]![2], 5, 'exec is handed the status fd');
+    t.equal(withFd.of('exec')[0]![3], 5, 'exec is handed the status fd');
   });
 });
 
@@ -540,7 +542,7 @@ t.test('carryOut: pre-exec commands', async (t) => {
     const json = launchPlan.preExecCommands[0]!.json;
     t.equal(error.message, `Failed to execute pre-exec command '${json}': exited with status 2`);
     t.equal(record.of('runCommand').length, 1, 'the next command did not run');
-    t.same(record.names(), ['note', 'runCommand']);
+    t.same(record.names(), ['prepareWaiter', 'note', 'runCommand']);
   });
 });
 
@@ -551,7 +553,7 @@ t.test('carryOut: the user', async (t) => {
     const error = attempt(launchPlan, record.system);
     t.type(error, LaunchFailure);
     t.equal(error.message, "Failed to get the uid of user 'ghost': not found");
-    t.same(record.names(), ['lookupUser']);
+    t.same(record.names(), ['prepareWaiter', 'lookupUser']);
   });
 
   t.test('a failed lookup', async (t) => {
@@ -568,30 +570,14 @@ t.test('carryOut: the user', async (t) => {
     const record = recorder({ getuid: () => 1000 });
     const error = attempt(plan({ launch_info: { command: { value: 'x' }, user: 'alice' } }), record.system);
     reachedExec(t, error, record);
-    for (const call of ['setgid', 'setgroups', 'setuid']) t.equal(record.index(call), -1, `no ${call}`);
+    t.equal(dropOf(record).user, undefined, 'no uid change in the drop');
   });
 
   t.test('the host groups plus supplementary_groups', async (t) => {
     const record = recorder({ lookupUser: () => ({ uid: 65534, gid: 65534, groups: [65534] }) });
     const launchPlan = plan({ launch_info: { command: { value: 'x' }, user: 'nobody', supplementary_groups: [4242, 4343] } });
     attempt(launchPlan, record.system);
-    t.same(record.of('setgid'), [[65534]]);
-    t.same(record.of('setgroups'), [[[65534, 4242, 4343]]]);
-    t.same(record.of('setuid'), [[65534]]);
-  });
-
-  t.test('a failed setgid stops before setgroups', async (t) => {
-    const record = recorder({
-      setgid: () => {
-        throw new Error('setgid 1000: Operation not permitted');
-      },
-    });
-    const error = attempt(plan({ launch_info: { command: { value: 'x' }, user: 'alice' } }), record.system);
-    t.type(error, LaunchFailure);
-    t.match(error.message, /^Failed to set gid to 1000: setgid 1000: Operation not permitted$/);
-    t.equal(record.index('setgroups'), -1);
-    t.equal(record.index('setuid'), -1);
-    t.equal(record.index('exec'), -1);
+    t.same(dropOf(record).user, { uid: 65534, gid: 65534, groups: [65534, 4242, 4343] });
   });
 });
 

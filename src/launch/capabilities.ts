@@ -39,3 +39,20 @@ export function targetCapabilities(
   target.inheritable = target.bounding;
   return target;
 }
+
+/**
+ * The sets a task ends up with, as Mesos's launcher works them out once it
+ * has changed the uid (with the capabilities kept across it): a uid change
+ * clears the effective and ambient sets, SETPCAP is put back into the
+ * effective set, then the sets asked for apply (targetCapabilities).
+ */
+export function taskCapabilities(
+  current: ProcessCapabilities,
+  changesUser: boolean,
+  effective: readonly number[] | undefined,
+  bounding: readonly number[] | undefined,
+): ProcessCapabilities {
+  const afterSetuid = changesUser ? { ...current, effective: 0n, ambient: 0n } : current;
+  const withSetpcap = { ...afterSetuid, effective: afterSetuid.effective | (1n << BigInt(CAP_SETPCAP)) };
+  return targetCapabilities(withSetpcap, effective, bounding);
+}

@@ -175,4 +175,12 @@ function checkNamespaceRules(plan: LaunchPlan): void {
   if (plan.namespaceMntTarget === undefined) return;
   if (plan.mounts.length > 0) throw new PlanError("Mounts are not supported if 'namespace_mnt_target' is set");
   if (plan.rootfs !== undefined) throw new PlanError("Container rootfs is not supported if 'namespace_mnt_target' is set");
+  // Done before the setns they would land in our own mount namespace, and
+  // after it in the target container's: neither is what the agent means.
+  if (plan.maskedPaths.length > 0) {
+    throw new PlanError("Masked paths are not supported if 'namespace_mnt_target' is set");
+  }
+  if (plan.fileOperations.some((operation) => operation.operation === 'MOUNT')) {
+    throw new PlanError("MOUNT file operations are not supported if 'namespace_mnt_target' is set");
+  }
 }

@@ -2,7 +2,8 @@
 // narrow interface to the system. Unit tests hand in a recording stand-in;
 // the real one is in ./system.ts.
 import { CLONE_NEWNS, MS_REC, MS_SLAVE, reasonOf } from '../../native/libc';
-import { type ProcessCapabilities, targetCapabilities, CAP_SETPCAP } from './capabilities';
+import { type ProcessCapabilities, taskCapabilities } from './capabilities';
+import type { PrivilegeDrop } from './drop';
 import {
   enterRoot,
   FilesystemError,
@@ -12,7 +13,7 @@ import {
   prepareLegacyRoot,
   prepareMounts,
 } from './filesystem';
-import type { CommandInfo, RLimit, SeccompProfile } from './launch-info';
+import type { CommandInfo, SeccompProfile } from './launch-info';
 import { DEFAULT_PATH, type LaunchPlan } from './plan';
 
 export interface UserIds {
@@ -37,7 +38,7 @@ export interface LaunchSystem {
   /** Makes stdin, the terminal the agent opened for us, the controlling terminal. */
   takeTerminal(): void;
   unshareMount(): void;
-  /** Whether we still share the mount namespace of the process that started us. */
+  /** Whether we still share the mount namespace of the process that started us; throws when that can't be told. */
   sharesParentMountNamespace(): boolean;
   /** An informational line on stderr, as Mesos prints them. */
   note(line: string): void;
@@ -50,6 +51,10 @@ export interface LaunchSystem {
   getuid(): number;
   /** Opens what must survive a root change: the program that execs (and with a status fd, waits for) the task. */
   prepareWaiter(): void;
+  /** Our capability sets, the bounding set included. */
+  getCapabilities(): ProcessCapabilities;
+  /** The BPF program of a profile (throws an Error whose message is the whole line to print). */
+  compileSeccomp(profile: SeccompProfile, capabilities: ProcessCapabilities): Uint8Array;
 
   mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
   unmount(target: string, flags: number): void;
@@ -76,24 +81,15 @@ export interface LaunchSystem {
   /** The working directory as our root sees it; throws when it is outside. */
   currentDirectory(): string;
 
-  setResourceLimit(limit: RLimit): void;
-  getCapabilities(): ProcessCapabilities;
-  setCapabilities(capabilities: ProcessCapabilities): void;
-  keepCapabilitiesOnSetuid(): void;
-  setNoNewPrivileges(): void;
-  applySeccomp(profile: SeccompProfile, capabilities: ProcessCapabilities): void;
-  setgid(gid: number): void;
-  setgroups(gids: readonly number[]): void;
-  setuid(uid: number): void;
-
   isExecutableFile(path: string): boolean;
   /** The helper's own environment, as NAME=value strings. */
   inheritedEnvironment(): string[];
   /**
-   * Replaces this process with the task. With a status fd, a small waiter
-   * stays as the task's parent and checkpoints its wait status there.
+   * Replaces this process with the waiter, which applies `drop` to the task
+   * right before its execve. With a status fd the waiter stays as the
+   * task's parent and checkpoints its wait status there.
    */
-  exec(program: Program, environment: readonly string[], statusFd: number | undefined): never;
+  exec(program: Program, environment: readonly string[], drop: PrivilegeDrop, statusFd: number | undefined): never;
 }
 
 /** A failure of the launch: one line for stderr, exit status 1. */
@@ -120,6 +116,9 @@ function filesystem(prefix: string | undefined, action: () => void): void {
 export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: number): never {
   if (plan.pipe !== undefined) synchronize(plan.pipe, system);
 
+  // Opened from the host before anything can change what a path leads to.
+  attempt('Failed to prepare the program that execs the task', () => system.prepareWaiter());
+
   if (plan.ttySlavePath !== undefined) attempt('Failed to set control tty', () => system.takeTerminal());
 
   if (plan.unshareMount) attempt('Failed to unshare mount namespace', () => system.unshareMount());
@@ -133,11 +132,21 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
     plan.maskedPaths.length > 0 ||
     plan.fileOperations.some((operation) => operation.operation === 'MOUNT');
   // Mesos trusts the agent here; a mistake would change the host's mounts
-  // for good, so we look for ourselves.
-  if (changesMounts && plan.namespaceMntTarget === undefined && system.sharesParentMountNamespace()) {
-    throw new LaunchFailure(
-      'Refusing to change mounts in the mount namespace of the process that started us: clone a new one or pass --unshare_namespace_mnt',
-    );
+  // for good, so we look for ourselves, and refuse when we can't tell.
+  if (changesMounts) {
+    let shares: boolean;
+    try {
+      shares = system.sharesParentMountNamespace();
+    } catch (error) {
+      throw new LaunchFailure(
+        `Refusing to change mounts: can't tell whether we share the mount namespace of the process that started us: ${reasonOf(error)}`,
+      );
+    }
+    if (shares) {
+      throw new LaunchFailure(
+        'Refusing to change mounts in the mount namespace of the process that started us: clone a new one or pass --unshare_namespace_mnt',
+      );
+    }
   }
 
   if (rootfs !== undefined) {
@@ -182,11 +191,26 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
   // Look the user up while the host's /etc/passwd and /etc/group are in reach.
   const ids = plan.user === undefined ? undefined : lookupIds(plan.user, plan.supplementaryGroups, system);
 
+  // The task's capabilities and seccomp program are worked out on the host
+  // too: nothing after the root change may consult what the image supplies.
   const setsCapabilities = plan.effectiveCapabilities !== undefined || plan.boundingCapabilities !== undefined;
-  if (setsCapabilities && ids !== undefined) {
-    attempt('Failed to set process control for keeping capabilities on potential uid change', () =>
-      system.keepCapabilitiesOnSetuid(),
-    );
+  const capabilities =
+    setsCapabilities || plan.seccompProfile !== undefined
+      ? taskCapabilities(
+          attempt('Failed to get capabilities for the current process', () => system.getCapabilities()),
+          ids !== undefined,
+          plan.effectiveCapabilities,
+          plan.boundingCapabilities,
+        )
+      : undefined;
+  let seccompProgram: Uint8Array | undefined;
+  if (plan.seccompProfile !== undefined) {
+    const profile = plan.seccompProfile;
+    try {
+      seccompProgram = system.compileSeccomp(profile, capabilities!);
+    } catch (error) {
+      throw new LaunchFailure((error as Error).message);
+    }
   }
 
   if (plan.namespaceMntTarget !== undefined) {
@@ -194,17 +218,11 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
     attempt('Failed to enter mount namespace', () => system.enterMountNamespaceOf(pid));
   }
 
-  attempt('Failed to prepare the program that execs the task', () => system.prepareWaiter());
-
   if (plan.rootfs !== undefined) {
     const { path, prepared } = plan.rootfs;
     if (prepared) filesystem(undefined, () => prepareLegacyRoot(path, system));
     system.note(`Changing root to ${path}`);
     filesystem(undefined, () => enterRoot(path, system));
-  }
-
-  for (const limit of plan.rlimits) {
-    attempt(`Failed to set ${limit.type} limit`, () => system.setResourceLimit(limit));
   }
 
   if (plan.workingDirectory !== undefined) {
@@ -233,44 +251,22 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
     }
   }
 
-  if (plan.seccompProfile !== undefined) {
-    const profile = plan.seccompProfile;
-    const capabilities = targetCapabilities(
-      attempt('Failed to get capabilities for the current process', () => system.getCapabilities()),
-      plan.effectiveCapabilities,
-      plan.boundingCapabilities,
-    );
-    // The seccomp module's errors are whole lines already.
-    try {
-      system.applySeccomp(profile, capabilities);
-    } catch (error) {
-      throw new LaunchFailure((error as Error).message);
-    }
-  }
-
-  if (ids !== undefined) {
-    attempt(`Failed to set gid to ${ids.gid}`, () => system.setgid(ids.gid));
-    attempt('Failed to set supplementary gids', () => system.setgroups(ids.groups));
-    attempt(`Failed to set uid to ${ids.uid}`, () => system.setuid(ids.uid));
-  }
-
-  if (setsCapabilities) {
-    const current = attempt('Failed to get capabilities for the current process', () => system.getCapabilities());
-    // setuid cleared the effective set; changing the bounding set needs SETPCAP.
-    const withSetpcap = { ...current, effective: current.effective | (1n << BigInt(CAP_SETPCAP)) };
-    attempt('Failed to add SETPCAP to the effective set', () => system.setCapabilities(withSetpcap));
-    const target = targetCapabilities(withSetpcap, plan.effectiveCapabilities, plan.boundingCapabilities);
-    attempt('Failed to set process capabilities', () => system.setCapabilities(target));
-  }
-
-  if (plan.noNewPrivileges) attempt('Failed to set NO_NEW_PRIVS', () => system.setNoNewPrivileges());
+  // rlimits, the user, the capabilities and the filter apply to the task
+  // alone: the waiter carries them out in its process, in runc's order.
+  const drop: PrivilegeDrop = {
+    rlimits: plan.rlimits.map(({ resource, soft, hard }) => ({ resource, soft, hard })),
+    ...(ids === undefined ? {} : { user: ids }),
+    ...(setsCapabilities ? { capabilities: capabilities! } : {}),
+    noNewPrivileges: plan.noNewPrivileges,
+    ...(seccompProgram === undefined ? {} : { seccompProgram }),
+  };
 
   const environment =
     plan.environment?.map(({ name, value }) => `${name}=${value}`) ?? withoutFlags(system.inheritedEnvironment());
   for (const name of plan.overwrittenVariables) system.note(`Overwriting environment variable '${name}'`);
   const program = resolveProgram(plan.command, plan.workingDirectory, searchPath(environment), system);
   try {
-    return system.exec(program, environment, statusFd);
+    return system.exec(program, environment, drop, statusFd);
   } catch (error) {
     const reason = (error as { reason?: unknown }).reason;
     throw new LaunchFailure(

@@ -1,6 +1,8 @@
 // `ContainerLaunchInfo.seccomp_profile`: the profile, turned into
-// libseccomp's numbers and loaded through native/ the way Mesos's launcher
-// does it (src/linux/seccomp/seccomp.cpp there).
+// libseccomp's numbers as Mesos's launcher does it (src/linux/seccomp/
+// seccomp.cpp there) and compiled to a BPF program while the launcher still
+// sees the host's files; the waiter installs it right before the task's
+// execve (native/waiter.c).
 import * as libc from '../../native/libc';
 import type {
   SeccompAction,
@@ -17,9 +19,8 @@ const EPERM = 1;
  * with EPERM; ACT_TRACE hands it to a ptrace tracer with message 1 (EPERM's
  * number), and fails it with ENOSYS when there is none; ACT_KILL is
  * SCMP_ACT_KILL_PROCESS: the whole process dies of SIGSYS. (Mesos uses
- * SCMP_ACT_KILL, which kills only the calling thread; for its single-threaded
- * launcher that was the whole process, but ours runs Node's helper threads,
- * which would keep a launcher whose main thread was killed hanging forever.)
+ * SCMP_ACT_KILL, which kills only the calling thread: a threaded task would
+ * be left running without it, or hanging on it.)
  */
 export const SECCOMP_ACTION_VALUES: Readonly<Record<SeccompAction, number>> = {
   ACT_KILL: 0x80000000,
@@ -141,7 +142,7 @@ export function compileSeccompProfile(profile: SeccompProfile, bounding: bigint)
 /** A profile that could not be applied; the message is the whole line to print. */
 export class SeccompError extends Error {}
 
-/** The line for a failure of libc.seccompLoad, in Mesos's words where it has some. */
+/** The line for a failure of libc.seccompExport, in Mesos's words where it has some. */
 export function seccompFailureLine(
   failure: libc.SeccompFailure,
   profile: SeccompProfile,
@@ -154,8 +155,6 @@ export function seccompFailureLine(
       return `${create}libseccomp.so.2 is not available: ${reason}`;
     case 'init':
       return `${create}Failed to initialize Seccomp filter: ${reason}`;
-    case 'attribute':
-      return `${create}Failed to set no_new_privs bit: ${reason}`;
     case 'architecture':
       return `${create}Failed to add Seccomp architecture '${profile.architectures[failure.index]}': ${reason}`;
     case 'name':
@@ -169,48 +168,33 @@ export function seccompFailureLine(
           : reason;
       return `${create}Failed to add rule for syscall '${filter.rules[failure.index]?.name}' with action '${action}': ${why}`;
     }
-    case 'load':
-      return `Failed to load Seccomp filter: ${reason}`;
+    case 'export':
+      return `${create}Failed to export the BPF program: ${reason}`;
   }
 }
 
 /**
- * Applies a `seccomp_profile` to the process, as Mesos's launcher does at
- * the same point: call it after the root change (and the rlimits and working
- * directory), and before setgid/setgroups/setuid and the capability changes,
- * while the launcher still has CAP_SYS_ADMIN: no_new_privs is deliberately
- * not set (as Mesos), so that set-user-ID programs keep working in the task,
- * and the kernel then accepts a filter only from a privileged caller.
- *
- * Call it from the main thread, the one that later execs the task. A seccomp
- * filter binds the calling thread only (and the threads and processes it
- * starts later, and what it execs); this one is loaded without
- * SECCOMP_FILTER_FLAG_TSYNC on purpose: execve ends every other thread, so
- * the task is covered all the same, while syncing would put Node's running
- * helper threads (V8's, libuv's pool) under a profile that may kill or fail
- * the syscalls they make before the exec. So everything between this call
- * and the exec must run synchronously on the main thread (work handed to an
- * existing libuv pool thread is not filtered). ACT_KILL kills the whole
- * process, so a profile that kills a syscall the launcher itself still makes
- * ends the launch with SIGSYS, as it does Mesos's single-threaded launcher.
+ * Compiles a `seccomp_profile` to the BPF program the waiter installs for
+ * the task. Call it before the root changes: libseccomp is loaded from the
+ * host, never from an image (whose own libseccomp.so.2 would run as root in
+ * the launcher).
  *
  * `capabilities` are the sets the task will end up with (what Mesos's
- * launcher computes from effective_capabilities and bounding_capabilities
- * over its own sets: targetCapabilities in ./capabilities.ts). Their
- * bounding set decides which rules apply: a rule with `includes` is kept only
- * when it holds all of them, one with `excludes` only when it holds none.
+ * launcher computes from effective_capabilities and bounding_capabilities:
+ * taskCapabilities in ./capabilities.ts). Their bounding set decides which
+ * rules apply: a rule with `includes` is kept only when it holds all of
+ * them, one with `excludes` only when it holds none.
  *
  * Throws a SeccompError whose message is the complete line to print
- * ("Failed to create Seccomp filter: Unrecognized syscall 'x'", "Failed to
- * load Seccomp filter: Permission denied"): report it as it is, without
- * another prefix.
+ * ("Failed to create Seccomp filter: Unrecognized syscall 'x'"): report it
+ * as it is, without another prefix.
  */
-export function applySeccompProfile(profile: SeccompProfile, capabilities: SeccompCapabilities): void {
+export function seccompProgram(profile: SeccompProfile, capabilities: SeccompCapabilities): Uint8Array {
   const filter = compileSeccompProfile(profile, capabilities.bounding);
   try {
-    libc.seccompLoad(filter.defaultAction, filter.architectures, filter.rules);
+    return libc.seccompExport(filter.defaultAction, filter.architectures, filter.rules);
   } catch (error) {
     if (error instanceof libc.SeccompFailure) throw new SeccompError(seccompFailureLine(error, profile, filter));
-    throw new SeccompError(`Failed to load Seccomp filter: ${(error as Error).message}`);
+    throw new SeccompError(`Failed to create Seccomp filter: ${(error as Error).message}`);
   }
 }

@@ -23,19 +23,15 @@ import { describeWaitStatus } from '../execute/status';
 import { signalNumber, spawnSync } from '../subcommand/lazy';
 import { writeAll } from '../subcommand/output';
 import type { ProcessCapabilities } from './capabilities';
+import { encodeDrop, type PrivilegeDrop } from './drop';
 import type { MountEntry } from './filesystem';
-import type { CommandInfo, RLimit, SeccompProfile } from './launch-info';
+import type { CommandInfo, SeccompProfile } from './launch-info';
 import type { LaunchSystem, PathKind, Program, UserIds } from './run';
-import { applySeccompProfile } from './seccomp';
+import { seccompProgram } from './seccomp';
 
 const PR_CAPBSET_READ = 23;
-const PR_CAPBSET_DROP = 24;
-const PR_SET_KEEPCAPS = 8;
-const PR_SET_NO_NEW_PRIVS = 38;
 const PR_CAP_AMBIENT = 47;
 const PR_CAP_AMBIENT_IS_SET = 1;
-const PR_CAP_AMBIENT_RAISE = 2;
-const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 
 /** What stout's spawn and system give for a program that can't be exec'd. */
 const EXEC_FAILED = 127;
@@ -66,7 +62,6 @@ export class RealLaunchSystem implements LaunchSystem {
   private waiterFd = -1;
   /** Where the waiter was found: after a root change, only for messages. */
   private waiterPath = 'mesos-containerizer-waiter';
-  private lastCapability: number | undefined;
 
   closeFd(fd: number): void {
     libc.close(fd);
@@ -85,12 +80,12 @@ export class RealLaunchSystem implements LaunchSystem {
   }
 
   sharesParentMountNamespace(): boolean {
-    try {
-      return readlinkSync('/proc/self/ns/mnt') === readlinkSync(`/proc/${process.ppid}/ns/mnt`);
-    } catch {
-      // Our parent is gone or hidden from us: nothing of it to protect.
-      return false;
-    }
+    // process.ppid is 0 for the first process of a pid namespace; /proc, the
+    // agent's still, gives the parent's pid in its own pid namespace.
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const parent = /^PPid:\s*(\d+)$/m.exec(status)?.[1];
+    if (parent === undefined || parent === '0') throw new Error('the parent process is not visible in /proc');
+    return readlinkSync('/proc/self/ns/mnt') === readlinkSync(`/proc/${parent}/ns/mnt`);
   }
 
   note(line: string): void {
@@ -253,69 +248,19 @@ export class RealLaunchSystem implements LaunchSystem {
     return libc.getcwd();
   }
 
-  setResourceLimit(limit: RLimit): void {
-    libc.setrlimit(limit.resource, { soft: limit.soft, hard: limit.hard });
-  }
-
-  private highestCapability(): number {
-    if (this.lastCapability === undefined) {
-      try {
-        this.lastCapability = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
-      } catch {
-        this.lastCapability = 40;
-      }
-    }
-    return this.lastCapability;
-  }
-
   getCapabilities(): ProcessCapabilities {
     const { effective, permitted, inheritable } = libc.capget();
     let bounding = 0n;
     let ambient = 0n;
-    for (let capability = 0; capability <= this.highestCapability(); capability++) {
+    for (let capability = 0; capability <= libc.lastCapability(); capability++) {
       if (libc.prctl(PR_CAPBSET_READ, capability) === 1) bounding |= 1n << BigInt(capability);
       if (libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, capability) === 1) ambient |= 1n << BigInt(capability);
     }
     return { effective, permitted, inheritable, bounding, ambient };
   }
 
-  setCapabilities(target: ProcessCapabilities): void {
-    const current = this.getCapabilities();
-    for (let capability = 0; capability <= this.highestCapability(); capability++) {
-      const bit = 1n << BigInt(capability);
-      if ((current.bounding & bit) !== 0n && (target.bounding & bit) === 0n) libc.prctl(PR_CAPBSET_DROP, capability);
-    }
-    libc.capset(target);
-    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
-    for (let capability = 0; capability <= this.highestCapability(); capability++) {
-      if ((target.ambient & (1n << BigInt(capability))) !== 0n) {
-        libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, capability);
-      }
-    }
-  }
-
-  keepCapabilitiesOnSetuid(): void {
-    libc.prctl(PR_SET_KEEPCAPS, 1);
-  }
-
-  setNoNewPrivileges(): void {
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1);
-  }
-
-  applySeccomp(profile: SeccompProfile, capabilities: ProcessCapabilities): void {
-    applySeccompProfile(profile, capabilities);
-  }
-
-  setgid(gid: number): void {
-    libc.setgid(gid);
-  }
-
-  setgroups(gids: readonly number[]): void {
-    libc.setgroups(gids);
-  }
-
-  setuid(uid: number): void {
-    libc.setuid(uid);
+  compileSeccomp(profile: SeccompProfile, capabilities: ProcessCapabilities): Uint8Array {
+    return seccompProgram(profile, capabilities);
   }
 
   isExecutableFile(path: string): boolean {
@@ -332,11 +277,19 @@ export class RealLaunchSystem implements LaunchSystem {
     return Object.entries(process.env).map(([name, value]) => `${name}=${value ?? ''}`);
   }
 
-  exec(program: Program, environment: readonly string[], statusFd: number | undefined): never {
+  exec(program: Program, environment: readonly string[], drop: PrivilegeDrop, statusFd: number | undefined): never {
     // The task is exec'd by the waiter in every case (see native/waiter.c):
     // forked and waited for with a status fd, in its own place without.
-    const argv = ['mesos-containerizer-waiter', statusFd === undefined ? '-' : String(statusFd), program.path, ...program.argv];
-    return libc.execClean(this.waiterPath, argv, environment, statusFd ?? -1, this.waiterFd);
+    const dropFd = libc.sealedData('mesos-containerizer-drop', encodeDrop(drop));
+    const keep = statusFd === undefined ? [dropFd] : [statusFd, dropFd];
+    const argv = [
+      'mesos-containerizer-waiter',
+      statusFd === undefined ? '-' : String(statusFd),
+      String(dropFd),
+      program.path,
+      ...program.argv,
+    ];
+    return libc.execClean(this.waiterPath, argv, environment, keep, this.waiterFd);
   }
 }
 
