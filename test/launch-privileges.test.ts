@@ -322,7 +322,7 @@ t.test('identity, capabilities, no_new_privileges and rlimits match runc', { ski
       if (comparison.effective !== undefined) info['effective_capabilities'] = { capabilities: comparison.effective };
       if (comparison.bounding !== undefined) info['bounding_capabilities'] = { capabilities: comparison.bounding };
       if (comparison.noNewPrivileges) info['no_new_privileges'] = true;
-      const ours = runLaunch(info, ['unshare', '-m', '-p', '-f', '--']);
+      const ours = runLaunch(info, ['unshare', '-p', '-f', '--kill-child', 'unshare', '-m', '--']);
       t.equal(ours.code, 0, 'launch succeeds', { stderr: ours.stderr });
 
       const uid = comparison.user?.uid ?? 0;

@@ -140,7 +140,7 @@ function launch(t: Test, args: readonly string[], options: LaunchOptions = {}): 
   const inner =
     namespace === 'none'
       ? []
-      : ['unshare', '-m', ...(namespace === 'pid' ? ['-p', '-f'] : []), '--propagation', 'unchanged', '--'];
+      : [...(namespace === 'pid' ? ['unshare', '-p', '-f', '--kill-child'] : []), 'unshare', '-m', '--propagation', 'unchanged', '--'];
   const realBefore = realHostTable();
   // -u: a task that manages to write /proc/sys/kernel/domainname changes only this namespace's.
   const result = spawnSync(
