@@ -20,6 +20,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waiterPath } from '../native/libc';
+import { catchesEverySignal } from '../src/execute/agent';
 import { makeBusyboxRootfs, type BusyboxRootfs } from './helpers/busybox-rootfs';
 import { ControlPipe, describe, exited, helperEnv, readStatus, WITHOUT_TAP } from './helpers/fuzz';
 import { killQuietly, sleep, testDir } from './helpers/process';
@@ -273,8 +274,9 @@ t.test('hostile images and tasks against the privileged launcher', { skip: isRoo
       );
       pipe.release();
       const done = exited(child);
-      // Node's own start-up is outside anyone's reach: begin once launch
-      // handles every signal and waits on the pipe, as an agent's kill would.
+      // Node's own start-up is outside anyone's reach (Node alone handles
+      // SIGINT and SIGTERM, only to die of them): begin once launch handles
+      // every signal and waits on the pipe, as the agent's kill does.
       for (let i = 0; i < 500 && !catchesEverySignal(child.pid!); i++) await sleep(5);
       // The go-ahead, then SIGTERM over and over from a random moment on.
       pipe.send();
@@ -350,22 +352,6 @@ t.test('hostile images and tasks against the privileged launcher', { skip: isRoo
     }
   });
 });
-
-/**
- * Whether `pid` handles every signal from 1 to 31 but SIGKILL, SIGCHLD and
- * SIGSTOP (SigCgt in /proc/<pid>/status), as launch does once it runs: Node
- * alone already handles SIGINT and SIGTERM, only to die of them.
- */
-function catchesEverySignal(pid: number): boolean {
-  const uncatchable = (1n << 8n) | (1n << 16n) | (1n << 18n);
-  const wanted = ((1n << 31n) - 1n) & ~uncatchable;
-  try {
-    const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return mask !== undefined && (BigInt(`0x${mask}`) & wanted) === wanted;
-  } catch {
-    return false;
-  }
-}
 
 function readdirHas(dir: string, name: string): boolean {
   try {

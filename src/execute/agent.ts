@@ -596,7 +596,7 @@ function describeExit(exit: Exit): string {
  * Whether `pid` handles every signal from 1 to 31 but SIGKILL, SIGCHLD and
  * SIGSTOP (SigCgt in /proc/<pid>/status): what the helper does once it runs.
  */
-function catchesEverySignal(pid: number): boolean {
+export function catchesEverySignal(pid: number): boolean {
   const uncatchable = (1n << 8n) | (1n << 16n) | (1n << 18n);
   const wanted = ((1n << 31n) - 1n) & ~uncatchable;
   try {
