@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "net.h"
 #include "seccomp.h"
 
 #define MAX_ARGS 6
@@ -628,6 +629,8 @@ NAPI_MODULE_INIT() {
       EXPORT(setgroups), EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget),
       EXPORT(capset), EXPORT(setrlimit), EXPORT(getrlimit), EXPORT(install_exit_handlers), EXPORT(exec),
       EXPORT(sealed_copy), EXPORT(seccomp_load),
+      EXPORT(net_openat), EXPORT(net_openat2), EXPORT(net_fstat), EXPORT(net_mkdirat), EXPORT(net_unlinkat),
+      EXPORT(net_open_tree), EXPORT(net_mount_setattr), EXPORT(net_move_mount), EXPORT(net_loopback_up),
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

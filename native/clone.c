@@ -29,21 +29,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "io.h"
+#include "net.h"
 
 /* HOST_NAME_MAX (the kernel's limit) as text, for the one-line error. */
 #define TEXT(x) #x
@@ -79,28 +77,6 @@ static void child_fail(const char *what, int error, int ready)
 	while (write(ready, &byte, 1) < 0 && errno == EINTR)
 		;
 	_exit(1);
-}
-
-/* Brings "lo" up: a new network namespace has it, but down. Returns 0 or an errno. */
-static int loopback_up(void)
-{
-	struct ifreq ifr;
-	int fd, error = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
-		error = errno;
-	} else if ((ifr.ifr_flags & IFF_UP) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
-			error = errno;
-	}
-	close(fd);
-	return error;
 }
 
 int main(int argc, char **argv)
@@ -202,7 +178,7 @@ int main(int argc, char **argv)
 		if (hostname != NULL && sethostname(hostname, strlen(hostname)) != 0)
 			child_fail("Failed to set the hostname", errno, ready[1]);
 		/* A new network namespace starts with its loopback down. */
-		if ((flags & CLONE_NEWNET) != 0 && (error = loopback_up()) != 0)
+		if ((flags & CLONE_NEWNET) != 0 && (error = mc_loopback_up()) != 0)
 			child_fail("Failed to bring up the loopback interface 'lo'", error, ready[1]);
 		execvp(argv[program], argv + program);
 		child_fail(argv[program], errno, ready[1]);
