@@ -17,10 +17,12 @@
  *
  * Once the child has exec'd, this process writes its pid in decimal to
  * <pid-fd> and closes it (no pid means the child failed), forwards SIGTERM,
- * SIGINT and SIGHUP to the child, waits for it and exits with its exit code,
- * or 128 + the signal that ended it. Should the agent die first, the child
- * is killed with SIGKILL, which with CLONE_NEWPID ends every process of the
- * namespace: nothing is left running that nobody watches.
+ * SIGINT and SIGHUP to the child (one that comes before the child exists
+ * is held until it does), waits for it and exits with its exit code, or
+ * 128 + the signal that ended it. Should the agent die first, the child is
+ * killed with SIGKILL, which with CLONE_NEWPID ends every process of the
+ * namespace: nothing is left running that nobody watches. An agent already
+ * gone when we start watching it means exit status 1 and no child.
  *
  * Only write(2) is used for output: there is no stdio buffer to lose on
  * _exit and nothing that is unsafe in a signal handler.
@@ -48,7 +50,8 @@
 #define AS_TEXT(x) TEXT(x)
 #define HOST_NAME_MAX_TEXT AS_TEXT(HOST_NAME_MAX)
 
-static volatile pid_t child = 0;
+/* The child to forward signals to; 0 before it exists and once it is reaped. */
+static volatile sig_atomic_t child = 0;
 /* The signal the kernel sends us when the agent dies (PR_SET_PDEATHSIG). */
 static int agent_gone_signal = 0;
 
@@ -87,11 +90,22 @@ int main(int argc, char **argv)
 	long flags, pid_fd;
 	const char *hostname = NULL;
 	int program = 4, ready[2], error;
-	pid_t pid;
+	pid_t pid, agent;
 	size_t i;
 	int status;
 	char byte;
 	ssize_t n;
+	siginfo_t info;
+
+	/*
+	 * Every signal waits until there is a child to forward it to: one that
+	 * came before the handlers, the agent's death included, is held, not
+	 * lost. The agent as it is now, for telling later whether it is gone.
+	 */
+	sigfillset(&all);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	agent = getppid();
 
 	if (argc > 3 && strncmp(argv[3], "--hostname=", 11) == 0) {
 		hostname = argv[3] + 11;
@@ -149,11 +163,14 @@ int main(int argc, char **argv)
 		fail("Failed to watch the agent", errno);
 		return 1;
 	}
-
-	/* Blocked until `child` is set, so no signal is lost in between. */
-	sigfillset(&all);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	/*
+	 * An agent that died before PR_SET_PDEATHSIG took effect sends no
+	 * signal; we were handed to another parent instead.
+	 */
+	if (getppid() != agent) {
+		print("clone: The agent is gone\n");
+		return 1;
+	}
 
 	/* With no new stack, clone(2) returns twice like fork(2). */
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -207,6 +224,18 @@ int main(int argc, char **argv)
 	/* Without a pid the agent knows the child failed; it said why. */
 	close((int)pid_fd);
 
+	/*
+	 * Wait without reaping, so that a signal forwarded meanwhile reaches the
+	 * zombie at worst; then stop forwarding before the pid is freed.
+	 */
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0) {
+		if (errno != EINTR) {
+			fail("Failed to wait for the child", errno);
+			return 1;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	child = 0;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			fail("Failed to wait for the child", errno);
