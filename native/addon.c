@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "net.h"
 #include "seccomp.h"
 
 #define MAX_ARGS 6
@@ -40,7 +41,12 @@ typedef struct {
 
 static Call begin(napi_env env, napi_callback_info info) {
   Call call = {.env = env, .argc = MAX_ARGS, .failed = 0};
-  napi_get_cb_info(env, info, &call.argc, call.argv, NULL, NULL);
+  if (napi_get_cb_info(env, info, &call.argc, call.argv, NULL, NULL) != napi_ok) {
+    call.argc = 0;
+    call.failed = 1;
+  }
+  // argc comes back as the number of arguments given, which may exceed argv.
+  if (call.argc > MAX_ARGS) call.argc = MAX_ARGS;
   return call;
 }
 
@@ -66,7 +72,10 @@ static uint64_t arg_u64(Call *call, size_t index) {
 static char *arg_string(Call *call, size_t index) {
   if (index >= call->argc) return NULL;
   napi_valuetype type;
-  napi_typeof(call->env, call->argv[index], &type);
+  if (napi_typeof(call->env, call->argv[index], &type) != napi_ok) {
+    call->failed = 1;
+    return NULL;
+  }
   if (type == napi_null || type == napi_undefined) return NULL;
   size_t length = 0;
   if (napi_get_value_string_utf8(call->env, call->argv[index], NULL, 0, &length) != napi_ok ||
@@ -74,33 +83,51 @@ static char *arg_string(Call *call, size_t index) {
     call->failed = 1;
     return NULL;
   }
-  char *text = malloc(length + 1);
+  size_t size = length + 1;
+  char *text = malloc(size);
   if (text == NULL) {
     call->failed = 1;
     return NULL;
   }
-  napi_get_value_string_utf8(call->env, call->argv[index], text, length + 1, &length);
+  size_t copied = 0;
+  // A NUL inside would have libc see a shorter string than the one given.
+  if (napi_get_value_string_utf8(call->env, call->argv[index], text, size, &copied) != napi_ok || copied != length ||
+      strlen(text) != length) {
+    free(text);
+    call->failed = 1;
+    return NULL;
+  }
   return text;
 }
+
+#define MAX_STRINGS 65536
 
 // A NULL-terminated array of strings from a JS array of strings.
 static char **arg_strings(Call *call, size_t index) {
   uint32_t length = 0;
-  if (index >= call->argc || napi_get_array_length(call->env, call->argv[index], &length) != napi_ok) {
+  if (index >= call->argc || napi_get_array_length(call->env, call->argv[index], &length) != napi_ok ||
+      length > MAX_STRINGS) {
     call->failed = 1;
     return NULL;
   }
-  char **strings = calloc(length + 1, sizeof(char *));
+  char **strings = calloc((size_t)length + 1, sizeof(char *));
   if (strings == NULL) {
     call->failed = 1;
     return NULL;
   }
   for (uint32_t i = 0; i < length; i++) {
     napi_value element;
-    napi_get_element(call->env, call->argv[index], i, &element);
+    if (napi_get_element(call->env, call->argv[index], i, &element) != napi_ok) {
+      call->failed = 1;
+      break;
+    }
     Call one = {.env = call->env, .argc = 1, .argv = {element}};
     strings[i] = arg_string(&one, 0);
-    if (one.failed || strings[i] == NULL) call->failed = 1;
+    // Stop at the first bad one: the array stays NULL-terminated for free_strings.
+    if (one.failed || strings[i] == NULL) {
+      call->failed = 1;
+      break;
+    }
   }
   return strings;
 }
@@ -111,16 +138,15 @@ static void free_strings(char **strings) {
   free(strings);
 }
 
+// NULL (undefined in JavaScript) if the value can't be made.
 static napi_value number(napi_env env, double value) {
   napi_value result;
-  napi_create_double(env, value, &result);
-  return result;
+  return napi_create_double(env, value, &result) == napi_ok ? result : NULL;
 }
 
 static napi_value bigint(napi_env env, uint64_t value) {
   napi_value result;
-  napi_create_bigint_uint64(env, value, &result);
-  return result;
+  return napi_create_bigint_uint64(env, value, &result) == napi_ok ? result : NULL;
 }
 
 // -errno for a failed call (`result` == -1), the result otherwise.
@@ -130,6 +156,21 @@ static napi_value outcome(napi_env env, long result) {
 
 static napi_value bad_arguments(napi_env env) {
   return number(env, -EINVAL);
+}
+
+// array[index] = value; false if either failed.
+static bool set_element(napi_env env, napi_value array, uint32_t index, napi_value value) {
+  return value != NULL && napi_set_element(env, array, index, value) == napi_ok;
+}
+
+// object.name = value; false if either failed.
+static bool set_property(napi_env env, napi_value object, const char *name, napi_value value) {
+  return value != NULL && napi_set_named_property(env, object, name, value) == napi_ok;
+}
+
+static napi_value string_value(napi_env env, const char *value) {
+  napi_value result;
+  return napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &result) == napi_ok ? result : NULL;
 }
 
 #define FUNCTION(name) static napi_value js_##name(napi_env env, napi_callback_info info)
@@ -342,21 +383,19 @@ FUNCTION(getpwnam) {
   if (entry == NULL) {
     if (error == 0 || error == ENOENT || error == ESRCH || error == EBADF || error == EPERM) {
       napi_value null_value;
-      napi_get_null(env, &null_value);
-      return null_value;
+      return napi_get_null(env, &null_value) == napi_ok ? null_value : bad_arguments(env);
     }
     return number(env, -error);
   }
-  napi_value object, text;
-  napi_create_object(env, &object);
-  napi_create_string_utf8(env, entry->pw_name, NAPI_AUTO_LENGTH, &text);
-  napi_set_named_property(env, object, "name", text);
-  napi_set_named_property(env, object, "uid", number(env, entry->pw_uid));
-  napi_set_named_property(env, object, "gid", number(env, entry->pw_gid));
-  napi_create_string_utf8(env, entry->pw_dir ? entry->pw_dir : "", NAPI_AUTO_LENGTH, &text);
-  napi_set_named_property(env, object, "dir", text);
-  napi_create_string_utf8(env, entry->pw_shell ? entry->pw_shell : "", NAPI_AUTO_LENGTH, &text);
-  napi_set_named_property(env, object, "shell", text);
+  napi_value object;
+  if (napi_create_object(env, &object) != napi_ok ||
+      !set_property(env, object, "name", string_value(env, entry->pw_name)) ||
+      !set_property(env, object, "uid", number(env, entry->pw_uid)) ||
+      !set_property(env, object, "gid", number(env, entry->pw_gid)) ||
+      !set_property(env, object, "dir", string_value(env, entry->pw_dir ? entry->pw_dir : "")) ||
+      !set_property(env, object, "shell", string_value(env, entry->pw_shell ? entry->pw_shell : ""))) {
+    return bad_arguments(env);
+  }
   return object;
 }
 
@@ -383,10 +422,10 @@ FUNCTION(getgrouplist) {
     if (count <= capacity) count = capacity * 2;
   }
   napi_value array;
-  napi_create_array_with_length(env, (size_t)count, &array);
-  for (int i = 0; i < count; i++) napi_set_element(env, array, (uint32_t)i, number(env, groups[i]));
+  bool made = napi_create_array_with_length(env, (size_t)count, &array) == napi_ok;
+  for (int i = 0; made && i < count; i++) made = set_element(env, array, (uint32_t)i, number(env, groups[i]));
   free(groups), free(user);
-  return array;
+  return made ? array : bad_arguments(env);
 }
 
 FUNCTION(prctl) {
@@ -404,10 +443,12 @@ FUNCTION(capget) {
   struct __user_cap_data_struct data[2];
   if (syscall(SYS_capget, &header, data) == -1) return number(env, -errno);
   napi_value array;
-  napi_create_array_with_length(env, 3, &array);
-  napi_set_element(env, array, 0, bigint(env, ((uint64_t)data[1].effective << 32) | data[0].effective));
-  napi_set_element(env, array, 1, bigint(env, ((uint64_t)data[1].permitted << 32) | data[0].permitted));
-  napi_set_element(env, array, 2, bigint(env, ((uint64_t)data[1].inheritable << 32) | data[0].inheritable));
+  if (napi_create_array_with_length(env, 3, &array) != napi_ok ||
+      !set_element(env, array, 0, bigint(env, ((uint64_t)data[1].effective << 32) | data[0].effective)) ||
+      !set_element(env, array, 1, bigint(env, ((uint64_t)data[1].permitted << 32) | data[0].permitted)) ||
+      !set_element(env, array, 2, bigint(env, ((uint64_t)data[1].inheritable << 32) | data[0].inheritable))) {
+    return bad_arguments(env);
+  }
   return array;
 }
 
@@ -441,9 +482,10 @@ FUNCTION(getrlimit) {
   struct rlimit limit;
   if (getrlimit(resource, &limit) == -1) return number(env, -errno);
   napi_value array;
-  napi_create_array_with_length(env, 2, &array);
-  napi_set_element(env, array, 0, bigint(env, limit.rlim_cur));
-  napi_set_element(env, array, 1, bigint(env, limit.rlim_max));
+  if (napi_create_array_with_length(env, 2, &array) != napi_ok || !set_element(env, array, 0, bigint(env, limit.rlim_cur)) ||
+      !set_element(env, array, 1, bigint(env, limit.rlim_max))) {
+    return bad_arguments(env);
+  }
   return array;
 }
 
@@ -520,7 +562,7 @@ FUNCTION(sealed_copy) {
   return number(env, fd == -1 ? -errno : fd);
 }
 
-// One [name, action, comparisons] of seccomp_load into *rule; comparisons is
+// One [name, action, comparisons] of seccomp_export into *rule; comparisons is
 // a flat array of BigInts, four per comparison: index, op, value, valueTwo.
 static int read_seccomp_rule(napi_env env, napi_value tuple, mc_seccomp_rule *rule) {
   Call call = {.env = env, .argc = 3};
@@ -648,6 +690,8 @@ NAPI_MODULE_INIT() {
       EXPORT(setgroups), EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget),
       EXPORT(capset), EXPORT(setrlimit), EXPORT(getrlimit), EXPORT(install_exit_handlers), EXPORT(exec),
       EXPORT(sealed_copy), EXPORT(sealed_data), EXPORT(seccomp_export),
+      EXPORT(net_openat), EXPORT(net_openat2), EXPORT(net_fstat), EXPORT(net_mkdirat), EXPORT(net_unlinkat),
+      EXPORT(net_open_tree), EXPORT(net_mount_setattr), EXPORT(net_move_mount), EXPORT(net_loopback_up),
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

@@ -17,10 +17,12 @@
  *
  * Once the child has exec'd, this process writes its pid in decimal to
  * <pid-fd> and closes it (no pid means the child failed), forwards SIGTERM,
- * SIGINT and SIGHUP to the child, waits for it and exits with its exit code,
- * or 128 + the signal that ended it. Should the agent die first, the child
- * is killed with SIGKILL, which with CLONE_NEWPID ends every process of the
- * namespace: nothing is left running that nobody watches.
+ * SIGINT and SIGHUP to the child (one that comes before the child exists
+ * is held until it does), waits for it and exits with its exit code, or
+ * 128 + the signal that ended it. Should the agent die first, the child is
+ * killed with SIGKILL, which with CLONE_NEWPID ends every process of the
+ * namespace: nothing is left running that nobody watches. An agent already
+ * gone when we start watching it means exit status 1 and no child.
  *
  * Only write(2) is used for output: there is no stdio buffer to lose on
  * _exit and nothing that is unsafe in a signal handler.
@@ -29,28 +31,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "io.h"
+#include "net.h"
 
 /* HOST_NAME_MAX (the kernel's limit) as text, for the one-line error. */
 #define TEXT(x) #x
 #define AS_TEXT(x) TEXT(x)
 #define HOST_NAME_MAX_TEXT AS_TEXT(HOST_NAME_MAX)
 
-static volatile pid_t child = 0;
+/* The child to forward signals to; 0 before it exists and once it is reaped. */
+static volatile sig_atomic_t child = 0;
 /* The signal the kernel sends us when the agent dies (PR_SET_PDEATHSIG). */
 static int agent_gone_signal = 0;
 
@@ -81,28 +82,6 @@ static void child_fail(const char *what, int error, int ready)
 	_exit(1);
 }
 
-/* Brings "lo" up: a new network namespace has it, but down. Returns 0 or an errno. */
-static int loopback_up(void)
-{
-	struct ifreq ifr;
-	int fd, error = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) {
-		error = errno;
-	} else if ((ifr.ifr_flags & IFF_UP) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
-			error = errno;
-	}
-	close(fd);
-	return error;
-}
-
 int main(int argc, char **argv)
 {
 	static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP };
@@ -111,11 +90,22 @@ int main(int argc, char **argv)
 	long flags, pid_fd;
 	const char *hostname = NULL;
 	int program = 4, ready[2], error;
-	pid_t pid;
+	pid_t pid, agent;
 	size_t i;
 	int status;
 	char byte;
 	ssize_t n;
+	siginfo_t info;
+
+	/*
+	 * Every signal waits until there is a child to forward it to: one that
+	 * came before the handlers, the agent's death included, is held, not
+	 * lost. The agent as it is now, for telling later whether it is gone.
+	 */
+	sigfillset(&all);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	agent = getppid();
 
 	if (argc > 3 && strncmp(argv[3], "--hostname=", 11) == 0) {
 		hostname = argv[3] + 11;
@@ -173,11 +163,14 @@ int main(int argc, char **argv)
 		fail("Failed to watch the agent", errno);
 		return 1;
 	}
-
-	/* Blocked until `child` is set, so no signal is lost in between. */
-	sigfillset(&all);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	/*
+	 * An agent that died before PR_SET_PDEATHSIG took effect sends no
+	 * signal; we were handed to another parent instead.
+	 */
+	if (getppid() != agent) {
+		print("clone: The agent is gone\n");
+		return 1;
+	}
 
 	/* With no new stack, clone(2) returns twice like fork(2). */
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -202,7 +195,7 @@ int main(int argc, char **argv)
 		if (hostname != NULL && sethostname(hostname, strlen(hostname)) != 0)
 			child_fail("Failed to set the hostname", errno, ready[1]);
 		/* A new network namespace starts with its loopback down. */
-		if ((flags & CLONE_NEWNET) != 0 && (error = loopback_up()) != 0)
+		if ((flags & CLONE_NEWNET) != 0 && (error = mc_loopback_up()) != 0)
 			child_fail("Failed to bring up the loopback interface 'lo'", error, ready[1]);
 		execvp(argv[program], argv + program);
 		child_fail(argv[program], errno, ready[1]);
@@ -231,6 +224,18 @@ int main(int argc, char **argv)
 	/* Without a pid the agent knows the child failed; it said why. */
 	close((int)pid_fd);
 
+	/*
+	 * Wait without reaping, so that a signal forwarded meanwhile reaches the
+	 * zombie at worst; then stop forwarding before the pid is freed.
+	 */
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0) {
+		if (errno != EINTR) {
+			fail("Failed to wait for the child", errno);
+			return 1;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	child = 0;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			fail("Failed to wait for the child", errno);

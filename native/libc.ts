@@ -465,3 +465,102 @@ export function seccompExport(defaultAction: number, architectures: readonly num
   };
   throw new SeccompFailure(stage, index, calls[stage], subjects[stage] ?? '', -code, libc().strerror(-code));
 }
+
+// ---------------------------------------------------------------------------
+// network-cni-setup's calls (native/net.c): paths reached from open handles,
+// detached bind mounts, the loopback interface.
+
+interface NetAddon {
+  net_openat(dirfd: number, path: string, flags: number, mode: number): number;
+  net_openat2(dirfd: number, path: string, flags: number, resolve: number, mode: number): number;
+  net_fstat(fd: number): [bigint, bigint, number] | number;
+  net_mkdirat(dirfd: number, name: string, mode: number): number;
+  net_unlinkat(dirfd: number, name: string, flags: number): number;
+  net_open_tree(dirfd: number, path: string, flags: number): number;
+  net_mount_setattr(fd: number, path: string, flags: number, set: number, clear: number, propagation: number): number;
+  net_move_mount(fromFd: number, fromPath: string, toFd: number, toPath: string, flags: number): number;
+  net_loopback_up(): number;
+}
+
+function net(): NetAddon {
+  return libc() as unknown as NetAddon;
+}
+
+export const AT_FDCWD = -100;
+export const AT_EMPTY_PATH = 0x1000;
+export const O_PATH = 0o10000000;
+export const O_EXCL = 0o200;
+// These two differ between x86_64 and aarch64.
+export const O_DIRECTORY = process.arch === 'arm64' ? 0o40000 : 0o200000;
+export const O_NOFOLLOW = process.arch === 'arm64' ? 0o100000 : 0o400000;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_IN_ROOT = 0x10;
+export const OPEN_TREE_CLONE = 0x1;
+export const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
+export const MOVE_MOUNT_T_EMPTY_PATH = 0x40;
+export const MOUNT_ATTR_RDONLY = 0x1;
+export const MOUNT_ATTR_NOSUID = 0x2;
+export const MOUNT_ATTR_NODEV = 0x4;
+export const MOUNT_ATTR_NOEXEC = 0x8;
+export const S_IFMT = 0o170000;
+export const S_IFDIR = 0o040000;
+export const S_IFREG = 0o100000;
+export const S_IFLNK = 0o120000;
+
+/** openat(2); O_CLOEXEC is always added. */
+export function openAt(dirfd: number, path: string, flags: number, mode = 0): number {
+  return check(net().net_openat(dirfd, path, flags, mode), 'openat', `'${path}'`);
+}
+
+/** openat2(2), retried while the kernel asks for it (EAGAIN); O_CLOEXEC is always added. */
+export function openAt2(dirfd: number, path: string, flags: number, resolve: number, mode = 0): number {
+  return check(net().net_openat2(dirfd, path, flags, resolve, mode), 'openat2', `'${path}'`);
+}
+
+export interface FileIdentity {
+  dev: bigint;
+  ino: bigint;
+  mode: number;
+}
+
+export function fstat(fd: number): FileIdentity {
+  const [dev, ino, mode] = value(net().net_fstat(fd), 'fstat', `fd ${fd}`);
+  return { dev, ino, mode };
+}
+
+export function mkdirAt(dirfd: number, name: string, mode: number): void {
+  check(net().net_mkdirat(dirfd, name, mode), 'mkdirat', `'${name}'`);
+}
+
+export function unlinkAt(dirfd: number, name: string, flags = 0): void {
+  check(net().net_unlinkat(dirfd, name, flags), 'unlinkat', `'${name}'`);
+}
+
+/** open_tree(2); O_CLOEXEC (OPEN_TREE_CLOEXEC) is always added. */
+export function openTree(dirfd: number, path: string, flags: number): number {
+  return check(net().net_open_tree(dirfd, path, flags), 'open_tree', `'${path}'`);
+}
+
+/** mount_setattr(2) of the mount `fd` is (AT_EMPTY_PATH). */
+export function mountSetattr(fd: number, set: number, clear: number, propagation: number): void {
+  check(net().net_mount_setattr(fd, '', AT_EMPTY_PATH, set, clear, propagation), 'mount_setattr', `fd ${fd}`);
+}
+
+/** move_mount(2) of the mount `fromFd` onto the file `toFd`. */
+export function moveMount(fromFd: number, toFd: number): void {
+  check(
+    net().net_move_mount(fromFd, '', toFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
+    'move_mount',
+    `fd ${fromFd} to fd ${toFd}`,
+  );
+}
+
+/** setns(2) into the namespace the open `fd` is. */
+export function setnsFd(fd: number, nstype: number): void {
+  check(libc().setns(fd, nstype), 'setns', `fd ${fd}`);
+}
+
+/** Brings `lo` up in the calling thread's network namespace. */
+export function loopbackUp(): void {
+  check(net().net_loopback_up(), 'ioctl(SIOCSIFFLAGS)', "'lo'");
+}

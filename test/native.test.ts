@@ -2,10 +2,10 @@
 // handlers and clean exec. Run `npm run build` first.
 import t from 'tap';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waiterPath } from '../native/libc';
-import { bundleWithAddon, childrenOf, finishedText, procStat, type ProcStat, sleep, testDir, waitFor } from './helpers/process';
+import { bundleWithAddon, childrenOf, finishedText, killQuietly, procStat, type ProcStat, sleep, testDir, waitFor } from './helpers/process';
 import { ROOT } from './helpers/run';
 
 // Seen by the task through the waiter's environment.
@@ -322,5 +322,111 @@ t.test('the addon: exit handlers and a clean exec', async (t) => {
 
   t.test('waiterPath finds the built program', async (t) => {
     t.equal(waiterPath(), join(ROOT, 'native', 'build', 'waiter'));
+  });
+});
+
+t.test('the clone program: signals', async (t) => {
+  const clone = join(ROOT, 'native', 'build', 'clone');
+  /** Gone from /proc, or a zombie nobody reaps: either way it runs no more. */
+  const ended = (pid: number) => {
+    const stat = procStat(pid);
+    return stat === undefined || stat.state === 'Z' || stat.state === 'X';
+  };
+  /** Pids of running processes whose command line is exactly `argv`. */
+  const running = (argv: readonly string[]) =>
+    readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .filter((name) => {
+        try {
+          return readFileSync(`/proc/${name}/cmdline`, 'utf8') === `${argv.join('\0')}\0`;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number);
+  const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const nonce = () => `${process.pid}${Math.floor(Math.random() * 1e6)}`;
+
+  t.test('a SIGTERM at any moment after start is never lost', async (t) => {
+    // The attack on the old order: a signal between the handlers' install
+    // and the mask that held it found no child and was dropped, leaving
+    // the program and its child running. Now every signal is held from the
+    // first instruction until there is a child to pass it to.
+    const RUNS = 120;
+    const outcomes = new Map<string, number>();
+    for (let i = 0; i < RUNS; i++) {
+      const argv = ['sleep', `1000.${nonce()}`];
+      const child = spawn(clone, ['0', '3', '--', ...argv], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+      // From 0 to 3 ms after the exec: before, during and after the set-up.
+      pause((i % 31) / 10);
+      child.kill('SIGTERM');
+      const exit = await Promise.race([
+        new Promise<string>((done) => child.once('exit', (code, signal) => done(signal ?? `exit ${code}`))),
+        sleep(WAIT_MS).then(() => 'still running'),
+      ]);
+      if (exit === 'still running') {
+        child.kill('SIGKILL');
+        for (const pid of running(argv)) killQuietly(pid);
+      }
+      outcomes.set(exit, (outcomes.get(exit) ?? 0) + 1);
+      t.not(exit, 'still running', `run ${i}: the program ended`);
+      t.same(running(argv), [], `run ${i}: no child is left running`);
+    }
+    t.comment(`outcomes: ${JSON.stringify(Object.fromEntries(outcomes))}`);
+    // Killed before it could hold signals, or its child killed by the forwarded one.
+    t.same(
+      [...outcomes.keys()].filter((outcome) => outcome !== 'SIGTERM' && outcome !== 'exit 143'),
+      [],
+      'each run ended by SIGTERM itself, or with 143 from its child killed by it',
+    );
+  });
+
+  /**
+   * A Node agent that starts the clone program (holding the read end of its
+   * pid pipe, as the real agent does), prints the program's pid and then,
+   * after `delayMs` or once the child's pid came, dies by SIGKILL.
+   */
+  function agent(argv: readonly string[], when: number | 'after the pid') {
+    const script = `
+      const { spawn } = require('child_process');
+      const { writeSync } = require('fs');
+      const c = spawn(${JSON.stringify(clone)}, ['0', '3', '--', ...${JSON.stringify(argv)}], { stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+      writeSync(1, c.pid + '\\n');
+      const die = () => process.kill(process.pid, 'SIGKILL');
+      if (${JSON.stringify(when)} === 'after the pid') c.stdio[3].once('data', (pid) => { writeSync(1, pid + '\\n'); die(); });
+      else { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${typeof when === 'number' ? when : 0}); die(); }
+    `;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return finishedText(child);
+  }
+
+  t.test("the agent's death kills the child", async (t) => {
+    const argv = ['sleep', `1000.${nonce()}`];
+    const result = await agent(argv, 'after the pid');
+    t.equal(result.signal, 'SIGKILL', 'the agent died');
+    const [clonePid, childPid] = result.stdout.trim().split('\n').map(Number);
+    t.ok(clonePid! > 0 && childPid! > 0, `the program (${clonePid}) reported its child (${childPid})`);
+    await waitFor('the child to end', () => (ended(childPid!) ? true : undefined), WAIT_MS);
+    await waitFor('the clone program to end', () => (ended(clonePid!) ? true : undefined), WAIT_MS);
+    t.same(running(argv), [], 'nothing is left running');
+  });
+
+  t.test('an agent that dies at once leaves nothing running', async (t) => {
+    // Sometimes before the program watches for it (PR_SET_PDEATHSIG), even
+    // before its first instruction: then the pid pipe, which nobody reads
+    // any more, or the changed parent tells.
+    for (let i = 0; i < 30; i++) {
+      const argv = ['sleep', `1000.${nonce()}`];
+      const result = await agent(argv, (i % 10) / 5);
+      const clonePid = Number(result.stdout.trim().split('\n')[0]);
+      t.ok(clonePid > 0, `run ${i}: the program started`);
+      const gone = await waitFor('the clone program to end', () => (ended(clonePid) ? true : undefined), WAIT_MS).catch(
+        () => false,
+      );
+      t.ok(gone, `run ${i}: the program ended`);
+      const left = running(argv);
+      for (const pid of left) killQuietly(pid);
+      t.same(left, [], `run ${i}: no child is left running`);
+    }
   });
 });

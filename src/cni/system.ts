@@ -1,17 +1,41 @@
-// The real `CniSystem`: libc through native/libc, the rest through Node's
-// synchronous fs and child_process calls, which run on (or fork from) the
-// main thread and so act in the namespaces it has entered. Asynchronous fs
-// calls would run on the thread pool, still in the old namespaces.
-import { closeSync, constants, lstatSync, mkdirSync, openSync, realpathSync, unlinkSync } from 'node:fs';
-import { spawnSync } from '../subcommand/lazy';
+// The real `CniSystem`: libc through native/libc, on the calling (main)
+// thread, which is the one that enters the container's namespaces. No
+// program is run: after the mount setns any program found by name would be
+// the container's, run with our privileges.
+import { lstatSync, readFileSync } from 'node:fs';
 import * as libc from '../../native/libc';
-import type { CniSystem, RunResult } from './steps';
+import type { CniSystem, Fd, Identity } from './steps';
+
+const ENOENT = 2;
 
 function plain<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
     throw new Error(libc.reasonOf(error));
+  }
+}
+
+/** The call's fd, or undefined when nothing is at the path. */
+function unlessMissing(call: () => Fd): Fd | undefined {
+  try {
+    return call();
+  } catch (error) {
+    if (error instanceof libc.SyscallError && error.errno === ENOENT) return undefined;
+    throw new Error(libc.reasonOf(error));
+  }
+}
+
+function kindOf(mode: number): Identity['kind'] {
+  switch (mode & libc.S_IFMT) {
+    case libc.S_IFREG:
+      return 'file';
+    case libc.S_IFDIR:
+      return 'directory';
+    case libc.S_IFLNK:
+      return 'symlink';
+    default:
+      return 'other';
   }
 }
 
@@ -25,37 +49,51 @@ export function realSystem(): CniSystem {
         return false;
       }
     },
-    isSymlink: (path) => plain(() => lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ?? false),
-    realpath: (path) => plain(() => realpathSync.native(path)),
-    mkdir: (path) => plain(() => mkdirSync(path, 0o755)),
-    createFile: (path) =>
-      plain(() => {
-        const fd = openSync(
+    open: (dir, path) => unlessMissing(() => libc.openAt(dir ?? libc.AT_FDCWD, path, libc.O_RDONLY)),
+    resolveInRoot: (root, path, follow) =>
+      unlessMissing(() =>
+        libc.openAt2(
+          root,
           path,
-          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | libc.O_CLOEXEC,
-          0o644,
-        );
-        closeSync(fd);
+          libc.O_PATH | (follow ? 0 : libc.O_NOFOLLOW),
+          libc.RESOLVE_IN_ROOT | libc.RESOLVE_NO_MAGICLINKS,
+        ),
+      ),
+    identify: (fd) =>
+      plain(() => {
+        const { dev, ino, mode } = libc.fstat(fd);
+        return { dev, ino, kind: kindOf(mode) };
       }),
-    remove: (path) => plain(() => unlinkSync(path)),
-    unshare: (flags) => plain(() => libc.unshare(flags)),
-    setns(path, nstype) {
-      try {
-        libc.setns(path, nstype);
-      } catch (error) {
-        // As Mesos words it: an unopenable handle is named, a refused setns is just the reason.
-        if (error instanceof libc.SyscallError && error.call === 'open') {
-          throw new Error(`Failed to open '${path}': ${error.reason}`);
+    readFile: (dir, path) =>
+      plain(() => {
+        const fd = libc.openAt(dir, path, libc.O_RDONLY);
+        try {
+          return readFileSync(fd, 'utf8');
+        } finally {
+          libc.close(fd);
         }
-        throw new Error(libc.reasonOf(error));
-      }
-    },
-    mount: (source, target, flags) => plain(() => libc.mount(source, target, null, flags)),
+      }),
+    makeDirectory: (dir, name) => plain(() => libc.mkdirAt(dir, name, 0o755)),
+    createFile: (dir, name) =>
+      plain(() => libc.openAt(dir, name, libc.O_RDONLY | libc.O_CREAT | libc.O_EXCL | libc.O_NOFOLLOW, 0o644)),
+    remove: (dir, name) => plain(() => libc.unlinkAt(dir, name)),
+    close: (fd) => plain(() => libc.close(fd)),
+    unshare: (flags) => plain(() => libc.unshare(flags)),
+    setns: (fd, nstype) => plain(() => libc.setnsFd(fd, nstype)),
+    mount: (target, flags) => plain(() => libc.mount(null, target, null, flags)),
+    cloneMount: (path, attributes, propagation) =>
+      plain(() => {
+        const tree = libc.openTree(libc.AT_FDCWD, path, libc.OPEN_TREE_CLONE);
+        try {
+          libc.mountSetattr(tree, attributes, 0, propagation);
+        } catch (error) {
+          libc.close(tree);
+          throw error;
+        }
+        return tree;
+      }),
+    attachMount: (tree, target) => plain(() => libc.moveMount(tree, target)),
     sethostname: (name) => plain(() => libc.sethostname(name)),
-    run(argv): RunResult {
-      const result = spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' });
-      if (result.error !== undefined) return { started: false, reason: libc.reasonOf(result.error) };
-      return { started: true, status: result.status, signal: result.signal };
-    },
+    loopbackUp: () => plain(() => libc.loopbackUp()),
   };
 }
