@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "fs.h"
 #include "seccomp.h"
 
 #define MAX_ARGS 6
@@ -587,6 +588,9 @@ NAPI_MODULE_INIT() {
       EXPORT(setgroups), EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget),
       EXPORT(capset), EXPORT(setrlimit), EXPORT(getrlimit), EXPORT(install_exit_handlers), EXPORT(exec),
       EXPORT(sealed_copy), EXPORT(seccomp_load),
+      EXPORT(open_in_root), EXPORT(fstat_mode), EXPORT(mkdirat), EXPORT(create_file_at), EXPORT(symlinkat),
+      EXPORT(renameat2), EXPORT(move_by_copy), EXPORT(mknod_at), EXPORT(open_tree), EXPORT(move_mount),
+      EXPORT(mount_setattr), EXPORT(fstatfs_flags), EXPORT(fchdir),
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;
