@@ -7,7 +7,7 @@
 // a directory for a symlink at the right moment would send the use
 // elsewhere. Each path is opened by the kernel inside its root (the rootfs,
 // or "/" without one), so an image's symlinks mean what they mean inside
-// the container, and each change is made on the fd that gave.
+// the container, and each change is made on the fd that opening gave.
 import {
   EEXIST,
   ELOOP,
@@ -226,7 +226,8 @@ interface Source {
 /**
  * A mount's source. A path the mount binds or moves from, when it lies
  * under the rootfs, is the image's: opened inside the root like a target
- * (an image whose /proc leads to / must not get the host's /proc/sys bound).
+ * (an image whose /proc leads to / must not get the host's /sys bound as
+ * its /proc/sys).
  * Any other is the agent's own choice, used as it is.
  */
 function openSource(mount: MountInfo, rootfs: string | undefined, system: LaunchSystem): Source {
@@ -302,10 +303,9 @@ export function prepareMounts(
     try {
       const failed = `Failed to mount '${description}'`;
       let fd = attempt(failed, () => openIfThere(system, target));
-      if (fd === undefined) {
-        // Only a mount with a source gets its target made, as in Mesos.
-        fd = mount.source !== undefined ? makeTarget(mount, target, source.kind, system) : attempt(failed, () => open(system, target));
-      }
+      // Only a mount with a source gets a missing target made, as in Mesos.
+      if (fd === undefined && mount.source !== undefined) fd = makeTarget(mount, target, source.kind, system);
+      fd ??= attempt(failed, () => open(system, target));
       using(system, fd, (targetFd) =>
         attempt(failed, () => {
           if (source.failure !== undefined) throw source.failure;
@@ -391,7 +391,9 @@ export function fileOperation(operation: FileOperation, rootfs: string | undefin
     }
     case 'RENAME': {
       const { source, target } = operation.rename;
-      attempt(`Failed to rename '${source}' to '${target}'`, () => rename(place(source, rootfs), place(target, rootfs), system));
+      attempt(`Failed to rename '${source}' to '${target}'`, () =>
+        rename(place(source, rootfs), place(target, rootfs), system),
+      );
       return;
     }
     case 'MKDIR': {
@@ -420,33 +422,33 @@ export function fileOperation(operation: FileOperation, rootfs: string | undefin
 function rename(from: Place, to: Place, system: LaunchSystem): void {
   const source = entryOf(from);
   const target = entryOf(to);
-  using(system, open(system, source.directory), (sourceFd) => {
-    const move = (directoryFd: number, name: string) => {
+  using(system, open(system, source.directory), (sourceFd) =>
+    using(system, open(system, target.directory), (targetFd) => {
       try {
-        system.renameAt(sourceFd, source.name, directoryFd, name);
-      } catch (error) {
-        if (errnoOf(error) !== EXDEV) throw error;
-        system.moveByCopyAt(sourceFd, source.name, directoryFd, name);
+        system.renameAt(sourceFd, source.name, targetFd, target.name);
+        return;
+      } catch (failure) {
+        if (moveInto(sourceFd, source.name, to, system)) return;
+        if (errnoOf(failure) !== EXDEV) throw failure;
+        system.moveByCopyAt(sourceFd, source.name, targetFd, target.name);
       }
-    };
-    let failure: unknown;
+    }),
+  );
+}
+
+/** `mv -f` onto a directory: the entry moves into it. False when `to` is no directory. */
+function moveInto(sourceFd: number, name: string, to: Place, system: LaunchSystem): boolean {
+  const into = openIfThere(system, to);
+  if (into === undefined) return false;
+  return using(system, into, (fd) => {
+    if (system.kindOf(fd) !== 'directory') return false;
     try {
-      using(system, open(system, target.directory), (targetFd) => system.renameAt(sourceFd, source.name, targetFd, target.name));
-      return;
+      system.renameAt(sourceFd, name, fd, name);
     } catch (error) {
-      failure = error;
+      if (errnoOf(error) !== EXDEV) throw error;
+      system.moveByCopyAt(sourceFd, name, fd, name);
     }
-    const into = openIfThere(system, to);
-    if (into !== undefined) {
-      const moved = using(system, into, (fd) => {
-        if (system.kindOf(fd) !== 'directory') return false;
-        move(fd, source.name);
-        return true;
-      });
-      if (moved) return;
-    }
-    if (errnoOf(failure) !== EXDEV) throw failure;
-    using(system, open(system, target.directory), (targetFd) => system.moveByCopyAt(sourceFd, source.name, targetFd, target.name));
+    return true;
   });
 }
 

@@ -53,8 +53,8 @@ export interface LaunchSystem {
   prepareWaiter(): void;
 
   // The filesystem, on file descriptors: a path is resolved by the kernel
-  // inside a root, and every change is made on the fd that gave, so nothing
-  // is looked up first and then used by name.
+  // inside a root, and every change is made on the fd that opening gave, so
+  // nothing is looked up first and then used by name.
   /**
    * An O_PATH fd on `path` inside `root`: a directory path (opened afresh,
    * and refused if any of it is a symlink) or a directory fd. Symlinks
