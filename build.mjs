@@ -56,7 +56,7 @@ mkdirSync('native/build', { recursive: true });
 
 // The addon: symbols of Node-API are resolved against the running node.
 const headers = join(dirname(createRequire(import.meta.url).resolve('node-api-headers/package.json')), 'include');
-cc(['-shared', '-fPIC', '-fvisibility=hidden', `-I${headers}`, '-o', 'native/build/addon.node', 'native/addon.c', 'native/exec.c', 'native/seccomp.c', 'native/net.c']);
+cc(['-shared', '-fPIC', '-fvisibility=hidden', `-I${headers}`, '-o', 'native/build/addon.node', 'native/addon.c', 'native/exec.c', 'native/seccomp.c', 'native/fs.c', 'native/net.c']);
 
 // The waiter stays resident beside every task: static, so it loads nothing
 // and holds well under a megabyte.

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "fs.h"
 #include "net.h"
 #include "seccomp.h"
 
@@ -690,8 +691,10 @@ NAPI_MODULE_INIT() {
       EXPORT(setgroups), EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget),
       EXPORT(capset), EXPORT(setrlimit), EXPORT(getrlimit), EXPORT(install_exit_handlers), EXPORT(exec),
       EXPORT(sealed_copy), EXPORT(sealed_data), EXPORT(seccomp_export),
-      EXPORT(net_openat), EXPORT(net_openat2), EXPORT(net_fstat), EXPORT(net_mkdirat), EXPORT(net_unlinkat),
-      EXPORT(net_open_tree), EXPORT(net_mount_setattr), EXPORT(net_move_mount), EXPORT(net_loopback_up),
+      EXPORT(open_in_root), EXPORT(fstat_mode), EXPORT(mkdirat), EXPORT(create_file_at), EXPORT(symlinkat),
+      EXPORT(renameat2), EXPORT(move_by_copy), EXPORT(mknod_at), EXPORT(open_tree), EXPORT(move_mount),
+      EXPORT(mount_setattr), EXPORT(fstatfs_flags), EXPORT(fchdir),
+      EXPORT(net_openat), EXPORT(net_openat2), EXPORT(net_fstat), EXPORT(net_unlinkat), EXPORT(net_loopback_up),
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

@@ -467,18 +467,50 @@ export function seccompExport(defaultAction: number, architectures: readonly num
 }
 
 // ---------------------------------------------------------------------------
-// network-cni-setup's calls (native/net.c): paths reached from open handles,
-// detached bind mounts, the loopback interface.
+// Paths resolved by the kernel, and changes made on file descriptors
+// (native/fs.c).
+
+/** The addon's filesystem functions; each returns -errno on failure. */
+interface Addon {
+  open_in_root(root: string | number, path: string, follow: number): number;
+  fstat_mode(fd: number): number;
+  mkdirat(dirfd: number, name: string, mode: number): number;
+  create_file_at(dirfd: number, name: string, mode: number): number;
+  symlinkat(text: string, dirfd: number, name: string): number;
+  renameat2(oldDir: number, oldName: string, newDir: number, newName: string, flags: number): number;
+  move_by_copy(oldDir: number, oldName: string, newDir: number, newName: string): number;
+  mknod_at(dirfd: number, name: string, mode: number, major: number, minor: number): number;
+  open_tree(dirfd: number, path: string, flags: number): number;
+  move_mount(fromDir: number, fromPath: string, toDir: number, toPath: string, flags: number): number;
+  mount_setattr(dirfd: number, path: string, flags: number, set: number, clear: number, propagation: number): number;
+  fstatfs_flags(fd: number): number;
+  fchdir(fd: number): number;
+}
+
+// errno values (the same on every Linux architecture).
+export const EPERM = 1;
+export const ENOENT = 2;
+export const EBUSY = 16;
+export const EEXIST = 17;
+export const EXDEV = 18;
+export const ENOTDIR = 20;
+export const EISDIR = 21;
+export const EINVAL = 22;
+export const ENOTEMPTY = 39;
+export const ELOOP = 40;
+
+export const AT_FDCWD = -100;
+export const AT_EMPTY_PATH = 0x1000;
+export const AT_RECURSIVE = 0x8000;
+
+// network-cni-setup's own calls (native/net.c): plain openat and openat2,
+// identities of open files, unlinkat, the loopback interface.
 
 interface NetAddon {
   net_openat(dirfd: number, path: string, flags: number, mode: number): number;
   net_openat2(dirfd: number, path: string, flags: number, resolve: number, mode: number): number;
   net_fstat(fd: number): [bigint, bigint, number] | number;
-  net_mkdirat(dirfd: number, name: string, mode: number): number;
   net_unlinkat(dirfd: number, name: string, flags: number): number;
-  net_open_tree(dirfd: number, path: string, flags: number): number;
-  net_mount_setattr(fd: number, path: string, flags: number, set: number, clear: number, propagation: number): number;
-  net_move_mount(fromFd: number, fromPath: string, toFd: number, toPath: string, flags: number): number;
   net_loopback_up(): number;
 }
 
@@ -486,8 +518,6 @@ function net(): NetAddon {
   return libc() as unknown as NetAddon;
 }
 
-export const AT_FDCWD = -100;
-export const AT_EMPTY_PATH = 0x1000;
 export const O_PATH = 0o10000000;
 export const O_EXCL = 0o200;
 // These two differ between x86_64 and aarch64.
@@ -495,6 +525,7 @@ export const O_DIRECTORY = process.arch === 'arm64' ? 0o40000 : 0o200000;
 export const O_NOFOLLOW = process.arch === 'arm64' ? 0o100000 : 0o400000;
 export const RESOLVE_NO_MAGICLINKS = 0x02;
 export const RESOLVE_IN_ROOT = 0x10;
+
 export const OPEN_TREE_CLONE = 0x1;
 export const MOVE_MOUNT_F_EMPTY_PATH = 0x4;
 export const MOVE_MOUNT_T_EMPTY_PATH = 0x40;
@@ -502,10 +533,93 @@ export const MOUNT_ATTR_RDONLY = 0x1;
 export const MOUNT_ATTR_NOSUID = 0x2;
 export const MOUNT_ATTR_NODEV = 0x4;
 export const MOUNT_ATTR_NOEXEC = 0x8;
+export const MOUNT_ATTR__ATIME = 0x70;
+export const MOUNT_ATTR_RELATIME = 0x0;
+export const MOUNT_ATTR_NOATIME = 0x10;
+export const MOUNT_ATTR_STRICTATIME = 0x20;
+export const MOUNT_ATTR_NODIRATIME = 0x80;
+export const MS_NOATIME = 0x400;
+export const MS_NODIRATIME = 0x800;
+export const MS_RELATIME = 0x200000;
+export const MS_UNBINDABLE = 0x20000;
+/** statfs's f_flags: the per-mount ones share the MS_* bits. */
+export const ST_RDONLY = 0x1;
+export const ST_NOSUID = 0x2;
+export const ST_NODEV = 0x4;
+export const ST_NOEXEC = 0x8;
+export const ST_NOATIME = 0x400;
+export const ST_NODIRATIME = 0x800;
+export const ST_RELATIME = 0x1000;
+export const RENAME_EXCHANGE = 0x2;
+
 export const S_IFMT = 0o170000;
 export const S_IFDIR = 0o040000;
 export const S_IFREG = 0o100000;
 export const S_IFLNK = 0o120000;
+
+/**
+ * An O_PATH fd on `path` resolved by the kernel inside `root` (a directory
+ * path, opened afresh and refused if it holds a symlink, or a directory fd):
+ * symlinks resolve as inside the root, `..` stops at it, /proc/<pid>/fd/N
+ * style links are refused. With `follow` false a final symlink is itself opened.
+ */
+export function openInRoot(root: string | number, path: string, follow: boolean): number {
+  const where = typeof root === 'number' ? `in fd ${root}` : `in '${root}'`;
+  return check(libc().open_in_root(root, path, follow ? 1 : 0), 'openat2', `'${path}' ${where}`);
+}
+
+/** st_mode of what `fd` refers to. */
+export function fstatMode(fd: number): number {
+  return check(libc().fstat_mode(fd), 'fstat', `fd ${fd}`);
+}
+
+export function mkdirAt(dirfd: number, name: string, mode = 0o755): void {
+  check(libc().mkdirat(dirfd, name, mode), 'mkdirat', `'${name}'`);
+}
+
+/** A new empty file `name` in `dirfd`; EEXIST for anything there already, a symlink too. */
+export function createFileAt(dirfd: number, name: string, mode = 0o644): void {
+  check(libc().create_file_at(dirfd, name, mode), 'openat(O_CREAT|O_EXCL)', `'${name}'`);
+}
+
+export function symlinkAt(text: string, dirfd: number, name: string): void {
+  check(libc().symlinkat(text, dirfd, name), 'symlinkat', `'${name}'`);
+}
+
+export function renameAt(oldDir: number, oldName: string, newDir: number, newName: string, flags = 0): void {
+  check(libc().renameat2(oldDir, oldName, newDir, newName, flags), 'renameat2', `'${oldName}' '${newName}'`);
+}
+
+/** rename(2) across filesystems: copies through the directory fds, never following a link, then removes the original. */
+export function moveByCopy(oldDir: number, oldName: string, newDir: number, newName: string): void {
+  check(libc().move_by_copy(oldDir, oldName, newDir, newName), 'copy', `'${oldName}' '${newName}'`);
+}
+
+/** A device node `name` in `dirfd` with exactly `mode` (type bits included). */
+export function mknodAt(dirfd: number, name: string, mode: number, major: number, minor: number): void {
+  check(libc().mknod_at(dirfd, name, mode, major, minor), 'mknodat', `'${name}'`);
+}
+
+export function openTree(dirfd: number, path: string, flags: number): number {
+  return check(libc().open_tree(dirfd, path, flags | O_CLOEXEC), 'open_tree', path === '' ? `fd ${dirfd}` : `'${path}'`);
+}
+
+export function moveMount(fromDir: number, fromPath: string, toDir: number, toPath: string, flags: number): void {
+  check(libc().move_mount(fromDir, fromPath, toDir, toPath, flags), 'move_mount', `fd ${fromDir} to fd ${toDir}`);
+}
+
+export function mountSetattr(dirfd: number, path: string, flags: number, set: number, clear: number, propagation = 0): void {
+  check(libc().mount_setattr(dirfd, path, flags, set, clear, propagation), 'mount_setattr', `fd ${dirfd}`);
+}
+
+/** statfs's f_flags (ST_*) of the mount `fd` is on. */
+export function fstatfsFlags(fd: number): number {
+  return check(libc().fstatfs_flags(fd), 'fstatfs', `fd ${fd}`);
+}
+
+export function fchdir(fd: number): void {
+  check(libc().fchdir(fd), 'fchdir', `fd ${fd}`);
+}
 
 /** openat(2); O_CLOEXEC is always added. */
 export function openAt(dirfd: number, path: string, flags: number, mode = 0): number {
@@ -528,31 +642,8 @@ export function fstat(fd: number): FileIdentity {
   return { dev, ino, mode };
 }
 
-export function mkdirAt(dirfd: number, name: string, mode: number): void {
-  check(net().net_mkdirat(dirfd, name, mode), 'mkdirat', `'${name}'`);
-}
-
 export function unlinkAt(dirfd: number, name: string, flags = 0): void {
   check(net().net_unlinkat(dirfd, name, flags), 'unlinkat', `'${name}'`);
-}
-
-/** open_tree(2); O_CLOEXEC (OPEN_TREE_CLOEXEC) is always added. */
-export function openTree(dirfd: number, path: string, flags: number): number {
-  return check(net().net_open_tree(dirfd, path, flags), 'open_tree', `'${path}'`);
-}
-
-/** mount_setattr(2) of the mount `fd` is (AT_EMPTY_PATH). */
-export function mountSetattr(fd: number, set: number, clear: number, propagation: number): void {
-  check(net().net_mount_setattr(fd, '', AT_EMPTY_PATH, set, clear, propagation), 'mount_setattr', `fd ${fd}`);
-}
-
-/** move_mount(2) of the mount `fromFd` onto the file `toFd`. */
-export function moveMount(fromFd: number, toFd: number): void {
-  check(
-    net().net_move_mount(fromFd, '', toFd, '', MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH),
-    'move_mount',
-    `fd ${fromFd} to fd ${toFd}`,
-  );
 }
 
 /** setns(2) into the namespace the open `fd` is. */

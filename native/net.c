@@ -195,18 +195,6 @@ napi_value js_net_fstat(napi_env env, napi_callback_info info)
 	return array;
 }
 
-/* mkdirat(dirfd, name, mode). */
-napi_value js_net_mkdirat(napi_env env, napi_callback_info info)
-{
-	Args args = args_of(env, info);
-	int dirfd = fd_arg(&args, 0);
-	char *name = string_arg(&args, 1);
-	mode_t mode = (mode_t)int_arg(&args, 2);
-	napi_value result = args.bad ? invalid(env) : result_of(env, mkdirat(dirfd, name, mode));
-	free(name);
-	return result;
-}
-
 /* unlinkat(dirfd, name, flags). */
 napi_value js_net_unlinkat(napi_env env, napi_callback_info info)
 {
@@ -216,51 +204,6 @@ napi_value js_net_unlinkat(napi_env env, napi_callback_info info)
 	int flags = (int)int_arg(&args, 2);
 	napi_value result = args.bad ? invalid(env) : result_of(env, unlinkat(dirfd, name, flags));
 	free(name);
-	return result;
-}
-
-/* open_tree(dirfd, path, flags): with OPEN_TREE_CLONE a detached bind mount. */
-napi_value js_net_open_tree(napi_env env, napi_callback_info info)
-{
-	Args args = args_of(env, info);
-	int dirfd = fd_arg(&args, 0);
-	char *path = string_arg(&args, 1);
-	unsigned flags = (unsigned)int_arg(&args, 2) | O_CLOEXEC;
-	napi_value result = args.bad ? invalid(env) : result_of(env, syscall(SYS_open_tree, dirfd, path, flags));
-	free(path);
-	return result;
-}
-
-/* mount_setattr(fd, path, flags, {attr_set, attr_clr, propagation}). */
-napi_value js_net_mount_setattr(napi_env env, napi_callback_info info)
-{
-	Args args = args_of(env, info);
-	int fd = fd_arg(&args, 0);
-	char *path = string_arg(&args, 1);
-	unsigned flags = (unsigned)int_arg(&args, 2);
-	struct mc_mount_attr attr = {
-		.attr_set = (uint64_t)int_arg(&args, 3),
-		.attr_clr = (uint64_t)int_arg(&args, 4),
-		.propagation = (uint64_t)int_arg(&args, 5),
-	};
-	napi_value result =
-		args.bad ? invalid(env) : result_of(env, syscall(SYS_mount_setattr, fd, path, flags, &attr, sizeof(attr)));
-	free(path);
-	return result;
-}
-
-/* move_mount(from_dirfd, from_path, to_dirfd, to_path, flags). */
-napi_value js_net_move_mount(napi_env env, napi_callback_info info)
-{
-	Args args = args_of(env, info);
-	int from = fd_arg(&args, 0);
-	char *from_path = string_arg(&args, 1);
-	int to = fd_arg(&args, 2);
-	char *to_path = string_arg(&args, 3);
-	unsigned flags = (unsigned)int_arg(&args, 4);
-	napi_value result = args.bad ? invalid(env)
-				     : result_of(env, syscall(SYS_move_mount, from, from_path, to, to_path, flags));
-	free(from_path), free(to_path);
 	return result;
 }
 

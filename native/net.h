@@ -1,6 +1,7 @@
 /*
- * What network-cni-setup needs from the kernel (net.c): handles on paths
- * resolved inside a root, detached bind mounts, and the loopback interface.
+ * What network-cni-setup needs from the kernel beside fs.c's calls (net.c):
+ * plain openat and openat2, identities of open files, unlinkat, and the
+ * loopback interface.
  *
  * mc_loopback_up is static inline so that the clone program, which is built
  * on its own without Node-API, shares it; the addon's functions are declared
@@ -46,11 +47,7 @@ static inline int mc_loopback_up(void)
 napi_value js_net_openat(napi_env env, napi_callback_info info);
 napi_value js_net_openat2(napi_env env, napi_callback_info info);
 napi_value js_net_fstat(napi_env env, napi_callback_info info);
-napi_value js_net_mkdirat(napi_env env, napi_callback_info info);
 napi_value js_net_unlinkat(napi_env env, napi_callback_info info);
-napi_value js_net_open_tree(napi_env env, napi_callback_info info);
-napi_value js_net_mount_setattr(napi_env env, napi_callback_info info);
-napi_value js_net_move_mount(napi_env env, napi_callback_info info);
 napi_value js_net_loopback_up(napi_env env, napi_callback_info info);
 #endif
 

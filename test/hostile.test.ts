@@ -425,10 +425,10 @@ t.test('hostile tasks', { skip: isRoot ? false : 'needs root' }, async (t) => {
     // host directory, and the launch description names paths through them:
     // a mount target, a masked path, a symlink/mkdir/rename/mount file
     // operation. Followed blindly, each would mount on, hide, create in or
-    // move things of the host. What stops it: every such path is resolved
-    // before use (src/launch/filesystem.ts `confine`) and refused when its
-    // real location is outside the rootfs; masks are only skipped (Mesos
-    // only logs a failed mask), the others fail the launch with one line.
+    // move things of the host. What stops it: the kernel resolves every
+    // such path inside the rootfs (openat2 RESOLVE_IN_ROOT, see
+    // src/launch/filesystem.ts), where these links lead to nothing; masks
+    // of nothing are skipped, the others fail the launch with one line.
     const cleanup = withCleanup(t);
     const fs = rootfs(cleanup);
     const outside = hostDirectory(fs);
@@ -452,7 +452,7 @@ t.test('hostile tasks', { skip: isRoot ? false : 'needs root' }, async (t) => {
       const result = await run.result;
       const last = result.stderr.trimEnd().split('\n').at(-1) ?? '';
       t.equal(result.code, 1, `${name}: refused (${last})`);
-      t.match(last, /leads outside the container's root filesystem/, `${name}: one line saying why`);
+      t.match(last, /^Failed to [^\n]*: (No such file or directory|File exists)$/, `${name}: one line saying why`);
       t.notOk(result.stdout.includes('task-ran'), `${name}: the task did not run`);
       t.same(hostListing(), listing, `${name}: the host directory is unchanged`);
     }
@@ -469,11 +469,7 @@ t.test('hostile tasks', { skip: isRoot ? false : 'needs root' }, async (t) => {
     t.equal(result.code, 0, `masks through symlinks are skipped, the launch goes on ${describe(result)}`);
     t.match(result.stdout, /^host secret$/m, 'the host file was not masked');
     t.match(result.stdout, new RegExp(`^${HOST_MARKER}$`, 'm'), 'the host directory was not masked');
-    t.equal(
-      result.stderr.split('\n').filter((line) => /^Failed to mask container paths: .*leads outside the container's root filesystem/.test(line)).length,
-      2,
-      'each refused mask is one line on stderr',
-    );
+    t.notMatch(result.stderr, /Failed to mask/, 'masks of paths the image does not have are left alone');
     t.same(hostListing(), listing, 'the host directory is unchanged');
   });
 

@@ -85,14 +85,15 @@ export function realSystem(): CniSystem {
       plain(() => {
         const tree = libc.openTree(libc.AT_FDCWD, path, libc.OPEN_TREE_CLONE);
         try {
-          libc.mountSetattr(tree, attributes, 0, propagation);
+          libc.mountSetattr(tree, '', libc.AT_EMPTY_PATH, attributes, 0, propagation);
         } catch (error) {
           libc.close(tree);
           throw error;
         }
         return tree;
       }),
-    attachMount: (tree, target) => plain(() => libc.moveMount(tree, target)),
+    attachMount: (tree, target) =>
+      plain(() => libc.moveMount(tree, '', target, '', libc.MOVE_MOUNT_F_EMPTY_PATH | libc.MOVE_MOUNT_T_EMPTY_PATH)),
     sethostname: (name) => plain(() => libc.sethostname(name)),
     loopbackUp: () => plain(() => libc.loopbackUp()),
   };

@@ -1,13 +1,16 @@
 // Carries a launch plan out, step by step in Mesos's order, through one
 // narrow interface to the system. Unit tests hand in a recording stand-in;
 // the real one is in ./system.ts.
-import { CLONE_NEWNS, MS_REC, MS_SLAVE, reasonOf } from '../../native/libc';
+import { CLONE_NEWNS, reasonOf } from '../../native/libc';
 import { type ProcessCapabilities, taskCapabilities } from './capabilities';
 import type { PrivilegeDrop } from './drop';
 import {
+  checkRootfs,
   enterRoot,
+  enterWorkingDirectory,
   FilesystemError,
   fileOperation,
+  markSlave,
   maskPath,
   type MountEntry,
   prepareLegacyRoot,
@@ -28,7 +31,7 @@ export interface Program {
   argv: string[];
 }
 
-export type PathKind = 'file' | 'directory' | 'other' | 'missing';
+export type FileKind = 'file' | 'directory' | 'symlink' | 'other';
 
 /** Everything `launch` asks of the system, and nothing else. */
 export interface LaunchSystem {
@@ -44,8 +47,6 @@ export interface LaunchSystem {
   note(line: string): void;
   /** Runs a pre-exec command to its end; returns why it failed, if it did. */
   runCommand(command: CommandInfo): string | undefined;
-  /** Runs a program from PATH to its end; returns why it failed, if it did. */
-  runProgram(argv: readonly string[]): string | undefined;
   /** The user's ids, or undefined when there is no such user. */
   lookupUser(name: string): UserIds | undefined;
   getuid(): number;
@@ -56,27 +57,39 @@ export interface LaunchSystem {
   /** The BPF program of a profile (throws an Error whose message is the whole line to print). */
   compileSeccomp(profile: SeccompProfile, capabilities: ProcessCapabilities): Uint8Array;
 
-  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  // The filesystem, on file descriptors: a path is resolved by the kernel
+  // inside a root, and every change is made on the fd that opening gave, so
+  // nothing is looked up first and then used by name.
+  /**
+   * An O_PATH fd on `path` inside `root`: a directory path (opened afresh,
+   * and refused if any of it is a symlink) or a directory fd. Symlinks
+   * resolve as they would with `root` as `/`, `..` stops at it, links like
+   * /proc/self/fd/N are refused. With `follow` false a final symlink is
+   * opened itself. Throws a SyscallError (ENOENT when nothing is there).
+   */
+  openInRoot(root: string | number, path: string, options: { follow: boolean }): number;
+  kindOf(fd: number): FileKind;
+  makeDirectoryAt(parent: number, name: string): void;
+  /** A new empty file; anything already there (a symlink too) is EEXIST. */
+  createFileAt(parent: number, name: string): void;
+  symlinkAt(text: string, parent: number, name: string): void;
+  renameAt(fromParent: number, fromName: string, toParent: number, toName: string): void;
+  /** rename(2) across filesystems: a copy through the fds, never following a link, then the original removed. */
+  moveByCopyAt(fromParent: number, fromName: string, toParent: number, toName: string): void;
+  /** A fresh device node `name` in `parent` like the host's `hostPath`. */
+  copyDeviceAt(hostPath: string, parent: number, name: string): void;
+  /**
+   * mount(2) onto the fd `target`. A number `source` is an fd to bind (or
+   * move) from; a string is the agent's own path or a filesystem's name.
+   * A bind with per-mount flags (MS_RDONLY...) gets them before it is
+   * attached, and keeps its source's nosuid, nodev and noexec.
+   */
+  mountOn(target: number, source: string | number | null, fstype: string | null, flags: number, data: string | null): void;
   unmount(target: string, flags: number): void;
   mountTable(): MountEntry[];
-  /** Follows symlinks. */
-  pathKind(path: string): PathKind;
-  /** Does not follow a final symlink. */
-  entryKind(path: string): PathKind | 'symlink';
-  readLink(path: string): string;
-  /** The canonical path, or undefined when it does not exist. */
-  realpath(path: string): string | undefined;
-  makeDirectory(path: string, recursive: boolean): void;
-  removeDirectory(path: string): void;
-  touch(path: string): void;
-  symlink(source: string, target: string): void;
-  rename(source: string, target: string): void;
-  /** A fresh device node at `target` like the host's `hostPath`. */
-  copyDevice(hostPath: string, target: string): void;
-  randomName(): string;
   enterMountNamespaceOf(pid: number): void;
   pivotRoot(newRoot: string, putOld: string): void;
-  chroot(path: string): void;
+  fchdir(fd: number): void;
   chdir(path: string): void;
   /** The working directory as our root sees it; throws when it is outside. */
   currentDirectory(): string;
@@ -151,9 +164,7 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
 
   if (rootfs !== undefined) {
     system.note(`Preparing rootfs at '${rootfs}'`);
-    const real = system.realpath(rootfs);
-    if (real === undefined) throw new LaunchFailure(`Rootfs path '${rootfs}' does not exist`);
-    if (real !== rootfs) throw new LaunchFailure(`Rootfs path '${rootfs}' is not an absolute path`);
+    filesystem(undefined, () => checkRootfs(rootfs, system));
   }
 
   if (plan.mounts.length > 0 && !clonesMountNamespace) {
@@ -165,7 +176,7 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
     // Mesos leaves propagation alone here, so a mask or a MOUNT operation in
     // a namespace made by --unshare_namespace_mnt would reach the host's
     // shared mounts. Nothing a container mounts belongs there.
-    attempt("Failed to mark '/' as rslave", () => system.mount(null, '/', null, MS_SLAVE | MS_REC, null));
+    attempt("Failed to mark '/' as rslave", () => markSlave('/', true, system));
   }
 
   for (const target of plan.maskedPaths) {
@@ -227,13 +238,7 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
 
   if (plan.workingDirectory !== undefined) {
     const directory = plan.workingDirectory;
-    try {
-      system.makeDirectory(directory, true);
-    } catch (error) {
-      // Not fatal: the chdir below says whether the directory is usable.
-      system.note(`Failed to create working directory '${directory}': ${reasonOf(error)}`);
-    }
-    attempt(`Failed to chdir into current working directory '${directory}'`, () => system.chdir(directory));
+    filesystem(undefined, () => enterWorkingDirectory(directory, system));
     // Magic links (/proc/self/fd/N) can lead a chdir out of the new root to a
     // directory we still hold open (CVE-2024-21626).
     if (plan.rootfs !== undefined) {

@@ -2,22 +2,7 @@
 // child_process (they fork from the main thread, so they see the namespaces
 // it entered), files through synchronous fs calls (asynchronous ones run on
 // the thread pool, whose threads keep the old mount namespace and root).
-import {
-  accessSync,
-  chmodSync,
-  closeSync,
-  constants,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readlinkSync,
-  realpathSync,
-  renameSync,
-  rmdirSync,
-  statSync,
-  symlinkSync,
-} from 'node:fs';
+import { accessSync, constants, readFileSync, readlinkSync, statSync } from 'node:fs';
 import * as libc from '../../native/libc';
 import { describeWaitStatus } from '../execute/status';
 import { signalNumber, spawnSync } from '../subcommand/lazy';
@@ -26,7 +11,7 @@ import type { ProcessCapabilities } from './capabilities';
 import { encodeDrop, type PrivilegeDrop } from './drop';
 import type { MountEntry } from './filesystem';
 import type { CommandInfo, SeccompProfile } from './launch-info';
-import type { LaunchSystem, PathKind, Program, UserIds } from './run';
+import type { FileKind, LaunchSystem, Program, UserIds } from './run';
 import { seccompProgram } from './seccomp';
 
 const PR_CAPBSET_READ = 23;
@@ -102,10 +87,6 @@ export class RealLaunchSystem implements LaunchSystem {
     );
   }
 
-  runProgram(argv: readonly string[]): string | undefined {
-    return describeExit(spawnSync(argv[0]!, argv.slice(1), { stdio: 'inherit' }), 'spawn failed');
-  }
-
   lookupUser(name: string): UserIds | undefined {
     const entry = libc.getpwnam(name);
     if (entry === undefined) return undefined;
@@ -123,13 +104,67 @@ export class RealLaunchSystem implements LaunchSystem {
     this.waiterFd = libc.sealedCopy(this.waiterPath);
   }
 
-  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void {
-    libc.mount(source, target, fstype, flags, data);
-    // A bind mount ignores MS_RDONLY and friends; only a remount applies them.
-    const perMount = libc.MS_RDONLY | libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC;
-    if ((flags & libc.MS_BIND) !== 0 && (flags & libc.MS_REMOUNT) === 0 && (flags & perMount) !== 0) {
-      libc.mount(null, target, null, libc.MS_BIND | libc.MS_REMOUNT | (flags & perMount), null);
+  openInRoot(root: string | number, path: string, options: { follow: boolean }): number {
+    return libc.openInRoot(root, path, options.follow);
+  }
+
+  kindOf(fd: number): FileKind {
+    const type = libc.fstatMode(fd) & libc.S_IFMT;
+    return type === libc.S_IFREG ? 'file' : type === libc.S_IFDIR ? 'directory' : type === libc.S_IFLNK ? 'symlink' : 'other';
+  }
+
+  makeDirectoryAt(parent: number, name: string): void {
+    libc.mkdirAt(parent, name, 0o755);
+  }
+
+  createFileAt(parent: number, name: string): void {
+    libc.createFileAt(parent, name, 0o644);
+  }
+
+  symlinkAt(text: string, parent: number, name: string): void {
+    libc.symlinkAt(text, parent, name);
+  }
+
+  renameAt(fromParent: number, fromName: string, toParent: number, toName: string): void {
+    libc.renameAt(fromParent, fromName, toParent, toName);
+  }
+
+  moveByCopyAt(fromParent: number, fromName: string, toParent: number, toName: string): void {
+    libc.moveByCopy(fromParent, fromName, toParent, toName);
+  }
+
+  copyDeviceAt(hostPath: string, parent: number, name: string): void {
+    const stats = statSync(hostPath);
+    // st_rdev packs the device numbers the glibc way (major in bits 8-19 and 32+).
+    const rdev = stats.rdev;
+    const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+    const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
+    // As open as the host's node, whatever our umask.
+    libc.mknodAt(parent, name, stats.mode, major, minor);
+  }
+
+  mountOn(target: number, source: string | number | null, fstype: string | null, flags: number, data: string | null): void {
+    const recursive = (flags & libc.MS_REC) !== 0;
+    if ((flags & libc.MS_BIND) !== 0 && (flags & libc.MS_REMOUNT) === 0) {
+      bind(target, source, flags);
+      return;
     }
+    if ((flags & libc.MS_MOVE) !== 0) {
+      const [from, path] = typeof source === 'number' ? [source, ''] : [libc.AT_FDCWD, source ?? ''];
+      const empty = typeof source === 'number' ? libc.MOVE_MOUNT_F_EMPTY_PATH : 0;
+      libc.moveMount(from, path, target, '', empty | libc.MOVE_MOUNT_T_EMPTY_PATH);
+      return;
+    }
+    const propagation = flags & (libc.MS_SHARED | libc.MS_SLAVE | libc.MS_PRIVATE | libc.MS_UNBINDABLE);
+    if (source === null && fstype === null && propagation !== 0 && (flags & ~(propagation | libc.MS_REC)) === 0) {
+      // On the fd itself: this works where there is no /proc (after pivot_root).
+      libc.mountSetattr(target, '', libc.AT_EMPTY_PATH | (recursive ? libc.AT_RECURSIVE : 0), 0, 0, propagation);
+      return;
+    }
+    const remountsBind = (flags & libc.MS_REMOUNT) !== 0 && (flags & libc.MS_BIND) !== 0;
+    const from = typeof source === 'number' ? `/proc/self/fd/${source}` : source;
+    const given = remountsBind ? keepingFlags(flags, libc.fstatfsFlags(target)) : flags;
+    libc.mount(from, `/proc/self/fd/${target}`, fstype, given, data);
   }
 
   unmount(target: string, flags: number): void {
@@ -138,92 +173,6 @@ export class RealLaunchSystem implements LaunchSystem {
 
   mountTable(): MountEntry[] {
     return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
-  }
-
-  pathKind(path: string): PathKind {
-    try {
-      const stats = statSync(path);
-      return stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
-    } catch {
-      return 'missing';
-    }
-  }
-
-  entryKind(path: string): PathKind | 'symlink' {
-    try {
-      const stats = lstatSync(path);
-      if (stats.isSymbolicLink()) return 'symlink';
-      return stats.isFile() ? 'file' : stats.isDirectory() ? 'directory' : 'other';
-    } catch {
-      return 'missing';
-    }
-  }
-
-  readLink(path: string): string {
-    return readlinkSync(path);
-  }
-
-  realpath(path: string): string | undefined {
-    try {
-      return realpathSync(path);
-    } catch {
-      return undefined;
-    }
-  }
-
-  makeDirectory(path: string, recursive: boolean): void {
-    if (!recursive) {
-      mkdirSync(path);
-      return;
-    }
-    // Node's own recursive mkdir never returns on procfs (it retries EEXIST
-    // forever there), so walk the path ourselves.
-    let prefix = path.startsWith('/') ? '' : '.';
-    for (const part of path.split('/').filter((piece) => piece !== '' && piece !== '.')) {
-      prefix = `${prefix}/${part}`;
-      if (part === '..') continue;
-      try {
-        mkdirSync(prefix);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || this.pathKind(prefix) !== 'directory') {
-          {
-            throw error;
-          };
-        }
-      }
-    }
-  }
-
-  removeDirectory(path: string): void {
-    rmdirSync(path);
-  }
-
-  touch(path: string): void {
-    closeSync(openSync(path, 'a'));
-  }
-
-  symlink(source: string, target: string): void {
-    symlinkSync(source, target);
-  }
-
-  rename(source: string, target: string): void {
-    renameSync(source, target);
-  }
-
-  copyDevice(hostPath: string, target: string): void {
-    const stats = statSync(hostPath);
-    // st_rdev packs the device numbers the glibc way (major in bits 8-19 and 32+).
-    const rdev = stats.rdev;
-    const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
-    const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff);
-    libc.mknod(target, stats.mode, major, minor);
-    // mknod applies our umask; the node must be as open as the host's.
-    chmodSync(target, stats.mode & 0o7777);
-  }
-
-  randomName(): string {
-    // Only needs to differ from what is in a tmpfs we have just mounted.
-    return `${process.pid.toString(36)}${Date.now().toString(36)}`;
   }
 
   enterMountNamespaceOf(pid: number): void {
@@ -236,8 +185,8 @@ export class RealLaunchSystem implements LaunchSystem {
     libc.pivotRoot(newRoot, putOld);
   }
 
-  chroot(path: string): void {
-    libc.chroot(path);
+  fchdir(fd: number): void {
+    libc.fchdir(fd);
   }
 
   chdir(path: string): void {
@@ -290,6 +239,72 @@ export class RealLaunchSystem implements LaunchSystem {
       ...program.argv,
     ];
     return libc.execClean(this.waiterPath, argv, environment, keep, this.waiterFd);
+  }
+}
+
+const ATIME_FLAGS = libc.MS_NOATIME | libc.MS_RELATIME | libc.MS_STRICTATIME;
+
+/**
+ * `flags` plus what the mount with these statfs flags has of its own
+ * (ST_* share the MS_* bits): a bind or a remount of it must not lose
+ * nosuid, nodev or noexec, which may be locked. Its access time setting
+ * stays unless `flags` names one.
+ */
+function keepingFlags(flags: number, statfsFlags: number): number {
+  const atime = (flags & ATIME_FLAGS) !== 0 ? 0 : libc.ST_NOATIME | libc.ST_RELATIME;
+  return flags | (statfsFlags & (libc.ST_RDONLY | libc.ST_NOSUID | libc.ST_NODEV | libc.ST_NOEXEC | libc.ST_NODIRATIME | atime));
+}
+
+/** MOUNT_ATTR_* for the per-mount MS_* flags: [to set, to clear]. */
+function mountAttributes(flags: number): [number, number] {
+  let set = 0;
+  let clear = 0;
+  if ((flags & libc.MS_RDONLY) !== 0) set |= libc.MOUNT_ATTR_RDONLY;
+  if ((flags & libc.MS_NOSUID) !== 0) set |= libc.MOUNT_ATTR_NOSUID;
+  if ((flags & libc.MS_NODEV) !== 0) set |= libc.MOUNT_ATTR_NODEV;
+  if ((flags & libc.MS_NOEXEC) !== 0) set |= libc.MOUNT_ATTR_NOEXEC;
+  if ((flags & libc.MS_NODIRATIME) !== 0) set |= libc.MOUNT_ATTR_NODIRATIME;
+  // Access times are one setting of three; left as they are unless asked.
+  const atime =
+    (flags & libc.MS_NOATIME) !== 0
+      ? libc.MOUNT_ATTR_NOATIME
+      : (flags & libc.MS_STRICTATIME) !== 0
+        ? libc.MOUNT_ATTR_STRICTATIME
+        : (flags & libc.MS_RELATIME) !== 0
+          ? libc.MOUNT_ATTR_RELATIME
+          : undefined;
+  if (atime !== undefined) {
+    clear |= libc.MOUNT_ATTR__ATIME;
+    set |= atime;
+  }
+  return [set, clear];
+}
+
+const PER_MOUNT_FLAGS =
+  libc.MS_RDONLY | libc.MS_NOSUID | libc.MS_NODEV | libc.MS_NOEXEC | libc.MS_NOATIME | libc.MS_NODIRATIME | libc.MS_RELATIME | libc.MS_STRICTATIME;
+
+/**
+ * A bind mount made with the new mount API: a detached copy of the source
+ * (an fd, or the agent's path), given its per-mount flags before it is
+ * attached (a bind through mount(2) ignores them until a remount, which
+ * would need the new mount found again by name), then moved onto the
+ * target fd. The source's own nosuid, nodev and noexec are read with
+ * statfs and kept, as runc keeps them.
+ */
+function bind(target: number, source: string | number | null, flags: number): void {
+  const recursive = (flags & libc.MS_REC) !== 0 ? libc.AT_RECURSIVE : 0;
+  const tree =
+    typeof source === 'number'
+      ? libc.openTree(source, '', libc.OPEN_TREE_CLONE | libc.AT_EMPTY_PATH | recursive)
+      : libc.openTree(libc.AT_FDCWD, source ?? '', libc.OPEN_TREE_CLONE | recursive);
+  try {
+    if ((flags & PER_MOUNT_FLAGS) !== 0) {
+      const [set, clear] = mountAttributes(keepingFlags(flags & PER_MOUNT_FLAGS, libc.fstatfsFlags(tree)));
+      libc.mountSetattr(tree, '', libc.AT_EMPTY_PATH, set, clear);
+    }
+    libc.moveMount(tree, '', target, '', libc.MOVE_MOUNT_F_EMPTY_PATH | libc.MOVE_MOUNT_T_EMPTY_PATH);
+  } finally {
+    libc.close(tree);
   }
 }
 

@@ -1,0 +1,528 @@
+// Filesystem calls of the addon that act on file descriptors. A path under a
+// root filesystem is opened by the kernel (openat2 with RESOLVE_IN_ROOT), so
+// symlinks and ".." can't lead out of it, and every change is then made on
+// the fd it gave, so no name is resolved twice. Like addon.c, each function
+// returns its result or -errno; the wrappers are in native/libc.ts.
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+// The numbers are the same on every architecture for calls this recent.
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+
+// linux/openat2.h and linux/mount.h, which older headers lack (and the
+// latter clashes with glibc's sys/mount.h).
+struct mc_open_how {
+  uint64_t flags;
+  uint64_t mode;
+  uint64_t resolve;
+};
+#define MC_RESOLVE_NO_MAGICLINKS 0x02
+#define MC_RESOLVE_NO_SYMLINKS 0x04
+#define MC_RESOLVE_IN_ROOT 0x10
+
+struct mc_mount_attr {
+  uint64_t attr_set;
+  uint64_t attr_clr;
+  uint64_t propagation;
+  uint64_t userns_fd;
+};
+
+// openat2 gives EAGAIN when a rename or mount raced with a confined lookup;
+// a bounded number of retries keeps a hostile loop from stalling us forever.
+#define OPENAT2_RETRIES 256
+// How deep a copy across filesystems goes (each level holds two fds).
+#define COPY_DEPTH_MAX 128
+
+// ------------------------------------------------------------- arguments
+
+#define MAX_ARGS 6
+
+typedef struct {
+  napi_env env;
+  size_t argc;
+  napi_value argv[MAX_ARGS];
+  int failed;
+} Args;
+
+static Args args_of(napi_env env, napi_callback_info info) {
+  Args args = {.env = env, .argc = MAX_ARGS, .failed = 0};
+  napi_get_cb_info(env, info, &args.argc, args.argv, NULL, NULL);
+  return args;
+}
+
+static int is_number(Args *args, size_t index) {
+  napi_valuetype type = napi_undefined;
+  if (index < args->argc) napi_typeof(args->env, args->argv[index], &type);
+  return type == napi_number;
+}
+
+static int64_t int_at(Args *args, size_t index) {
+  int64_t value = 0;
+  if (index >= args->argc || napi_get_value_int64(args->env, args->argv[index], &value) != napi_ok) args->failed = 1;
+  return value;
+}
+
+// A string argument (the caller frees it); NULL, and failed set, otherwise.
+static char *string_at(Args *args, size_t index) {
+  size_t length = 0;
+  if (index >= args->argc || napi_get_value_string_utf8(args->env, args->argv[index], NULL, 0, &length) != napi_ok ||
+      length > PATH_MAX) {
+    args->failed = 1;
+    return NULL;
+  }
+  char *text = malloc(length + 1);
+  if (text == NULL) {
+    args->failed = 1;
+    return NULL;
+  }
+  napi_get_value_string_utf8(args->env, args->argv[index], text, length + 1, &length);
+  return text;
+}
+
+static napi_value number(napi_env env, double value) {
+  napi_value result;
+  napi_create_double(env, value, &result);
+  return result;
+}
+
+// -errno for a failed call (`result` == -1), the result otherwise.
+static napi_value outcome(napi_env env, long result) {
+  return number(env, result == -1 ? -errno : result);
+}
+
+#define INVALID(env) number(env, -EINVAL)
+
+// ---------------------------------------------------------------- opening
+
+static int openat2_retrying(int dirfd, const char *path, struct mc_open_how *how) {
+  for (int attempt = 0;; attempt++) {
+    int fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof *how);
+    if (fd >= 0 || (errno != EAGAIN && errno != EINTR) || attempt >= OPENAT2_RETRIES) return fd;
+  }
+}
+
+// open_in_root(root, path, follow): an O_PATH fd on `path` resolved inside
+// `root`: a directory path, opened afresh here and refused if any of it is a
+// symlink (an fd opened before a mount on it would stay under the mount),
+// or a directory fd the caller holds. Symlinks resolve as inside the root,
+// ".." stops at it, magic links (/proc/<pid>/fd/N) are refused; with
+// `follow` 0, a final symlink is opened itself.
+FS_FUNCTION(open_in_root) {
+  Args args = args_of(env, info);
+  int root_fd = -1, owned = 0;
+  if (is_number(&args, 0)) {
+    root_fd = (int)int_at(&args, 0);
+  } else {
+    char *root = string_at(&args, 0);
+    if (root == NULL) return INVALID(env);
+    struct mc_open_how how = {
+        .flags = O_PATH | O_CLOEXEC | O_DIRECTORY,
+        .resolve = MC_RESOLVE_NO_SYMLINKS | MC_RESOLVE_NO_MAGICLINKS,
+    };
+    root_fd = openat2_retrying(AT_FDCWD, root, &how);
+    free(root);
+    if (root_fd < 0) return number(env, -errno);
+    owned = 1;
+  }
+  char *path = string_at(&args, 1);
+  int follow = (int)int_at(&args, 2);
+  int fd = -1, error = EINVAL;
+  if (!args.failed) {
+    struct mc_open_how how = {
+        .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
+        .resolve = MC_RESOLVE_IN_ROOT | MC_RESOLVE_NO_MAGICLINKS,
+    };
+    fd = openat2_retrying(root_fd, path, &how);
+    error = errno;
+  }
+  if (owned) close(root_fd);
+  free(path);
+  return number(env, fd >= 0 ? fd : -error);
+}
+
+// fstat_mode(fd): st_mode of what the fd refers to.
+FS_FUNCTION(fstat_mode) {
+  Args args = args_of(env, info);
+  int fd = (int)int_at(&args, 0);
+  if (args.failed) return INVALID(env);
+  struct stat st;
+  if (fstat(fd, &st) == -1) return number(env, -errno);
+  return number(env, st.st_mode);
+}
+
+// ------------------------------------------------------- making entries
+
+FS_FUNCTION(mkdirat) {
+  Args args = args_of(env, info);
+  int dirfd = (int)int_at(&args, 0);
+  char *name = string_at(&args, 1);
+  mode_t mode = (mode_t)int_at(&args, 2);
+  napi_value result = args.failed ? INVALID(env) : outcome(env, mkdirat(dirfd, name, mode));
+  free(name);
+  return result;
+}
+
+// create_file_at(dirfd, name, mode): a new empty file; an existing entry,
+// a symlink included, is EEXIST.
+FS_FUNCTION(create_file_at) {
+  Args args = args_of(env, info);
+  int dirfd = (int)int_at(&args, 0);
+  char *name = string_at(&args, 1);
+  mode_t mode = (mode_t)int_at(&args, 2);
+  napi_value result;
+  if (args.failed) {
+    result = INVALID(env);
+  } else {
+    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
+    result = fd == -1 ? number(env, -errno) : number(env, 0);
+    if (fd != -1) close(fd);
+  }
+  free(name);
+  return result;
+}
+
+FS_FUNCTION(symlinkat) {
+  Args args = args_of(env, info);
+  char *text = string_at(&args, 0);
+  int dirfd = (int)int_at(&args, 1);
+  char *name = string_at(&args, 2);
+  napi_value result = args.failed ? INVALID(env) : outcome(env, symlinkat(text, dirfd, name));
+  free(text), free(name);
+  return result;
+}
+
+FS_FUNCTION(renameat2) {
+  Args args = args_of(env, info);
+  int old_dir = (int)int_at(&args, 0);
+  char *old_name = string_at(&args, 1);
+  int new_dir = (int)int_at(&args, 2);
+  char *new_name = string_at(&args, 3);
+  unsigned flags = (unsigned)int_at(&args, 4);
+  napi_value result = args.failed ? INVALID(env)
+                                  : outcome(env, syscall(SYS_renameat2, old_dir, old_name, new_dir, new_name, flags));
+  free(old_name), free(new_name);
+  return result;
+}
+
+// Sets the mode of the entry `name` of `dirfd` without following it: through
+// an O_PATH fd, which must still be of `type` (S_IFMT bits).
+static int chmod_entry(int dirfd, const char *name, mode_t type, mode_t mode) {
+  int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd == -1) return -1;
+  struct stat st;
+  int result = fstat(fd, &st);
+  if (result == 0 && (st.st_mode & S_IFMT) != type) {
+    errno = EEXIST;
+    result = -1;
+  }
+  if (result == 0 && (st.st_mode & 07777) != (mode & 07777)) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    result = chmod(proc, mode & 07777);
+  }
+  int error = errno;
+  close(fd);
+  errno = error;
+  return result;
+}
+
+// mknod_at(dirfd, name, mode, major, minor): a device node whose mode is
+// exactly `mode`, whatever our umask.
+FS_FUNCTION(mknod_at) {
+  Args args = args_of(env, info);
+  int dirfd = (int)int_at(&args, 0);
+  char *name = string_at(&args, 1);
+  mode_t mode = (mode_t)int_at(&args, 2);
+  unsigned major_number = (unsigned)int_at(&args, 3), minor_number = (unsigned)int_at(&args, 4);
+  napi_value result;
+  if (args.failed) {
+    result = INVALID(env);
+  } else if (mknodat(dirfd, name, mode, makedev(major_number, minor_number)) == -1) {
+    result = number(env, -errno);
+  } else {
+    result = outcome(env, chmod_entry(dirfd, name, mode & S_IFMT, mode));
+  }
+  free(name);
+  return result;
+}
+
+// ------------------------------------------------ rename across filesystems
+
+static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name, int depth, int *created);
+
+static int copy_bytes(int from, int to) {
+  char buffer[65536];
+  for (;;) {
+    ssize_t count = read(from, buffer, sizeof buffer);
+    if (count == 0) return 0;
+    if (count < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    for (ssize_t done = 0; done < count;) {
+      ssize_t written = write(to, buffer + done, (size_t)(count - done));
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        return -1;
+      }
+      done += written;
+    }
+  }
+}
+
+// Owner, then mode (chown clears set-id bits), then times, of an open fd.
+static int finish_fd(int fd, const struct stat *st) {
+  struct timespec times[2] = {st->st_atim, st->st_mtim};
+  if (fchown(fd, st->st_uid, st->st_gid) == -1 || fchmod(fd, st->st_mode & 07777) == -1) return -1;
+  return futimens(fd, times);
+}
+
+static int copy_directory(int src_dir, const char *src_name, int dst_dir, const char *dst_name, const struct stat *st,
+                          int depth) {
+  int source = openat(src_dir, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (source == -1) return -1;
+  int target = openat(dst_dir, dst_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *listing = target == -1 ? NULL : fdopendir(source);
+  if (listing == NULL) {
+    int error = errno;
+    close(source);
+    if (target != -1) close(target);
+    errno = error;
+    return -1;
+  }
+  int result = 0;
+  for (struct dirent *entry; result == 0 && (errno = 0, entry = readdir(listing)) != NULL;) {
+    if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+    int inner = 0;
+    result = copy_entry(dirfd(listing), entry->d_name, target, entry->d_name, depth + 1, &inner);
+  }
+  if (result == 0 && errno != 0) result = -1;
+  if (result == 0) result = finish_fd(target, st);
+  int error = errno;
+  closedir(listing);
+  close(target);
+  errno = error;
+  return result;
+}
+
+// Copies the entry `src_name` of `src_dir` to `dst_name` of `dst_dir`, which
+// must not exist: never following a symlink, every step on a directory fd,
+// keeping owner, mode and times. *created says whether dst_name was made.
+static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name, int depth, int *created) {
+  struct stat st;
+  if (depth > COPY_DEPTH_MAX) {
+    errno = ELOOP;
+    return -1;
+  }
+  if (fstatat(src_dir, src_name, &st, AT_SYMLINK_NOFOLLOW) == -1) return -1;
+  struct timespec times[2] = {st.st_atim, st.st_mtim};
+  switch (st.st_mode & S_IFMT) {
+    case S_IFLNK: {
+      char text[PATH_MAX + 1];
+      ssize_t length = readlinkat(src_dir, src_name, text, PATH_MAX);
+      if (length < 0) return -1;
+      text[length] = '\0';
+      if (symlinkat(text, dst_dir, dst_name) == -1) return -1;
+      *created = 1;
+      if (fchownat(dst_dir, dst_name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) == -1) return -1;
+      return utimensat(dst_dir, dst_name, times, AT_SYMLINK_NOFOLLOW);
+    }
+    case S_IFREG: {
+      int source = openat(src_dir, src_name, O_RDONLY | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+      if (source == -1) return -1;
+      int target = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
+      if (target != -1) *created = 1;
+      int result = target == -1 ? -1 : copy_bytes(source, target);
+      if (result == 0) result = finish_fd(target, &st);
+      int error = errno;
+      close(source);
+      if (target != -1) close(target);
+      errno = error;
+      return result;
+    }
+    case S_IFDIR:
+      if (mkdirat(dst_dir, dst_name, 0700) == -1) return -1;
+      *created = 1;
+      return copy_directory(src_dir, src_name, dst_dir, dst_name, &st, depth);
+    default: {
+      // Devices, fifos and sockets: a new node of the same kind.
+      if (mknodat(dst_dir, dst_name, (st.st_mode & S_IFMT) | 0600, st.st_rdev) == -1) return -1;
+      *created = 1;
+      int fd = openat(dst_dir, dst_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (fd == -1) return -1;
+      struct stat made;
+      int result = fstat(fd, &made);
+      if (result == 0 && (made.st_mode & S_IFMT) != (st.st_mode & S_IFMT)) {
+        errno = EEXIST;
+        result = -1;
+      }
+      char proc[64];
+      snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+      if (result == 0) result = fchownat(fd, "", st.st_uid, st.st_gid, AT_EMPTY_PATH);
+      if (result == 0) result = chmod(proc, st.st_mode & 07777);
+      if (result == 0) result = utimensat(AT_FDCWD, proc, times, 0);
+      int error = errno;
+      close(fd);
+      errno = error;
+      return result;
+    }
+  }
+}
+
+// Removes the entry `name` of `dir` and, for a directory, all it holds,
+// without following a symlink.
+static int remove_entry(int dir, const char *name, int depth) {
+  struct stat st;
+  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == -1) return -1;
+  if (!S_ISDIR(st.st_mode)) return unlinkat(dir, name, 0);
+  if (depth > COPY_DEPTH_MAX) {
+    errno = ELOOP;
+    return -1;
+  }
+  int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *listing = fd == -1 ? NULL : fdopendir(fd);
+  if (listing == NULL) {
+    if (fd != -1) close(fd);
+    return -1;
+  }
+  int result = 0;
+  for (struct dirent *entry; result == 0 && (errno = 0, entry = readdir(listing)) != NULL;) {
+    if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
+    result = remove_entry(dirfd(listing), entry->d_name, depth + 1);
+  }
+  if (result == 0 && errno != 0) result = -1;
+  int error = errno;
+  closedir(listing);
+  errno = error;
+  return result == 0 ? unlinkat(dir, name, AT_REMOVEDIR) : -1;
+}
+
+// move_by_copy(oldDir, oldName, newDir, newName): rename(2) for when the
+// two are on different filesystems: what `mv` does (copy, then remove the
+// original), but through the directory fds, never following a symlink, so
+// that a name swapped meanwhile can't lead it anywhere else. An existing
+// target is replaced as rename(2) would: a directory only by a directory,
+// and only when empty.
+FS_FUNCTION(move_by_copy) {
+  Args args = args_of(env, info);
+  int old_dir = (int)int_at(&args, 0);
+  char *old_name = string_at(&args, 1);
+  int new_dir = (int)int_at(&args, 2);
+  char *new_name = string_at(&args, 3);
+  if (args.failed) {
+    free(old_name), free(new_name);
+    return INVALID(env);
+  }
+  int result = 0;
+  struct stat source, target;
+  if (fstatat(old_dir, old_name, &source, AT_SYMLINK_NOFOLLOW) == -1) {
+    result = -1;
+  } else if (fstatat(new_dir, new_name, &target, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (S_ISDIR(target.st_mode) != S_ISDIR(source.st_mode)) {
+      errno = S_ISDIR(target.st_mode) ? EISDIR : ENOTDIR;
+      result = -1;
+    } else {
+      result = unlinkat(new_dir, new_name, S_ISDIR(target.st_mode) ? AT_REMOVEDIR : 0);
+    }
+  }
+  if (result == 0) {
+    int created = 0;
+    result = copy_entry(old_dir, old_name, new_dir, new_name, 0, &created);
+    if (result == -1 && created) {
+      // Leave no half copy behind.
+      int error = errno;
+      remove_entry(new_dir, new_name, 0);
+      errno = error;
+    }
+  }
+  if (result == 0) result = remove_entry(old_dir, old_name, 0);
+  napi_value value = outcome(env, result);
+  free(old_name), free(new_name);
+  return value;
+}
+
+// ---------------------------------------------------------------- mounts
+
+// open_tree(dirfd, path, flags): a mount (with OPEN_TREE_CLONE, a detached
+// copy of it) as an fd.
+FS_FUNCTION(open_tree) {
+  Args args = args_of(env, info);
+  int dirfd = (int)int_at(&args, 0);
+  char *path = string_at(&args, 1);
+  unsigned flags = (unsigned)int_at(&args, 2);
+  napi_value result = args.failed ? INVALID(env) : outcome(env, syscall(SYS_open_tree, dirfd, path, flags));
+  free(path);
+  return result;
+}
+
+FS_FUNCTION(move_mount) {
+  Args args = args_of(env, info);
+  int from_dir = (int)int_at(&args, 0);
+  char *from_path = string_at(&args, 1);
+  int to_dir = (int)int_at(&args, 2);
+  char *to_path = string_at(&args, 3);
+  unsigned flags = (unsigned)int_at(&args, 4);
+  napi_value result = args.failed
+                          ? INVALID(env)
+                          : outcome(env, syscall(SYS_move_mount, from_dir, from_path, to_dir, to_path, flags));
+  free(from_path), free(to_path);
+  return result;
+}
+
+// mount_setattr(dirfd, path, flags, set, clear, propagation).
+FS_FUNCTION(mount_setattr) {
+  Args args = args_of(env, info);
+  int dirfd = (int)int_at(&args, 0);
+  char *path = string_at(&args, 1);
+  unsigned flags = (unsigned)int_at(&args, 2);
+  struct mc_mount_attr attr = {
+      .attr_set = (uint64_t)int_at(&args, 3),
+      .attr_clr = (uint64_t)int_at(&args, 4),
+      .propagation = (uint64_t)int_at(&args, 5),
+  };
+  napi_value result = args.failed ? INVALID(env)
+                                  : outcome(env, syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr));
+  free(path);
+  return result;
+}
+
+// fstatfs_flags(fd): f_flags (ST_RDONLY, ST_NOSUID, ...) of the mount the fd is on.
+FS_FUNCTION(fstatfs_flags) {
+  Args args = args_of(env, info);
+  int fd = (int)int_at(&args, 0);
+  if (args.failed) return INVALID(env);
+  struct statfs st;
+  if (fstatfs(fd, &st) == -1) return number(env, -errno);
+  return number(env, (double)st.f_flags);
+}
+
+FS_FUNCTION(fchdir) {
+  Args args = args_of(env, info);
+  int fd = (int)int_at(&args, 0);
+  return args.failed ? INVALID(env) : outcome(env, fchdir(fd));
+}
