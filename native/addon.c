@@ -492,8 +492,8 @@ FUNCTION(getrlimit) {
 
 FUNCTION(install_exit_handlers) {
   Call call = begin(env, info);
-  int status_fd = (int)arg_int(&call, 0);
-  return call.failed ? bad_arguments(env) : outcome(env, mc_install_exit_handlers(status_fd));
+  int status_fd = (int)arg_int(&call, 0), notify_fd = (int)arg_int(&call, 1);
+  return call.failed ? bad_arguments(env) : outcome(env, mc_install_exit_handlers(status_fd, notify_fd));
 }
 
 // exec(path, argv, envp, keepFds, exeFd): returns -errno only if the exec

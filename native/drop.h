@@ -30,7 +30,7 @@ struct drop {
 	uint32_t group_count;
 	uint32_t rlimit_count;
 	uint32_t filter_length; /* struct sock_filter instructions; 0: no filter */
-	uint32_t padding;
+	int32_t notify_fd;      /* closed by the task's execve, written 'F' to on failure; -1: none */
 	uint64_t effective;
 	uint64_t permitted;
 	uint64_t inheritable;

@@ -32,15 +32,17 @@
 #include "io.h"
 
 static volatile int exit_status_fd = -1;
+static volatile int exit_notify_fd = -1;
 
 static void on_exit_signal(int sig)
 {
-	exit_by_signal(exit_status_fd, sig);
+	exit_by_signal(exit_status_fd, exit_notify_fd, sig);
 }
 
-int mc_install_exit_handlers(int status_fd)
+int mc_install_exit_handlers(int status_fd, int notify_fd)
 {
 	exit_status_fd = status_fd;
+	exit_notify_fd = notify_fd;
 	return catch_signals(on_exit_signal);
 }
 

@@ -2,9 +2,10 @@
 #ifndef MESOS_CONTAINERIZER_EXEC_H
 #define MESOS_CONTAINERIZER_EXEC_H
 
-// Exit handlers for every catchable signal but SIGCHLD: write the signal's
-// wait status to status_fd (when >= 0) and _exit(1). 0, or -1 with errno.
-int mc_install_exit_handlers(int status_fd);
+// Exit handlers for every catchable signal but SIGCHLD: write 'F' to
+// notify_fd and the signal's wait status to status_fd (each when >= 0) and
+// _exit(1). 0, or -1 with errno.
+int mc_install_exit_handlers(int status_fd, int notify_fd);
 
 // Undoes what Node did to the process (ignored signals, close-on-exec
 // stdio, private fds; the keep_fds survive), then execs `path`, or the open

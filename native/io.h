@@ -94,13 +94,24 @@ static inline int checkpoint(int fd, const char *text, size_t len)
 	return 0;
 }
 
+/* The byte that tells the agent, on the exec notification fd, that the task will never start. */
+static inline void notify_failure(int notify_fd)
+{
+	char byte = 'F';
+	if (notify_fd >= 0)
+		while (write(notify_fd, &byte, 1) < 0 && errno == EINTR)
+			;
+}
+
 /*
  * What a signal that ends the process before there is a task to wait for
  * leaves: the wait status of being killed by `sig` into the status file `fd`
- * (when it is >= 0), which is then closed, and exit status 1.
+ * (when it is >= 0), which is then closed, 'F' on `notify_fd` (when it is
+ * >= 0), and exit status 1.
  */
-static inline void exit_by_signal(int fd, int sig)
+static inline void exit_by_signal(int fd, int notify_fd, int sig)
 {
+	notify_failure(notify_fd);
 	if (fd >= 0) {
 		char text[NUMBER_TEXT_MAX];
 		checkpoint(fd, text, format_number(text, (unsigned int)W_EXITCODE(0, sig)));

@@ -125,7 +125,7 @@ interface Addon {
   capset(effective: bigint, permitted: bigint, inheritable: bigint): number;
   setrlimit(resource: number, soft: bigint, hard: bigint): number;
   getrlimit(resource: number): [bigint, bigint] | number;
-  install_exit_handlers(statusFd: number): number;
+  install_exit_handlers(statusFd: number, notifyFd: number): number;
   exec(path: string, argv: readonly string[], envp: readonly string[], keepFds: readonly number[], exeFd: number): number;
   sealed_copy(path: string): number;
   sealed_data(name: string, bytes: Uint8Array): number;
@@ -335,8 +335,8 @@ export function getrlimit(resource: number): ResourceLimit {
  * (the wait status of a task killed by it) to `statusFd`, when that is >= 0,
  * and exits 1. Works while the main thread is blocked in a synchronous call.
  */
-export function installExitHandlers(statusFd: number): void {
-  check(libc().install_exit_handlers(statusFd), 'sigaction', '');
+export function installExitHandlers(statusFd: number, notifyFd = -1): void {
+  check(libc().install_exit_handlers(statusFd, notifyFd), 'sigaction', '');
 }
 
 /**

@@ -5,6 +5,11 @@
  *
  * Usage: waiter <status_fd>|- <drop_fd>|- <path> <argv0> [args...]
  *
+ * The drop may name the agent's exec notification fd: it stays open until
+ * the task's own execve closes it, and gets 'F' first when the task will
+ * never start, so that the agent reports TASK_RUNNING only for a task that
+ * really runs.
+ *
  * <drop_fd> is a sealed memfd holding the task's privilege drop (drop.h):
  * rlimits, no_new_privs, the bounding set, the user, the capabilities and
  * the seccomp filter, applied in that order (runc's), in the task's own
@@ -62,6 +67,8 @@
 extern char **environ;
 
 static int status_fd = -1;
+/* The agent's exec notification fd (drop.h), or -1. */
+static int notify_fd = -1;
 /* 0 until the task exists; then the handler forwards instead of exiting. */
 static volatile pid_t child = 0;
 
@@ -74,7 +81,7 @@ static void on_signal(int sig)
 		return;
 	}
 	/* No task yet: the status says "killed by sig" and we fail. */
-	exit_by_signal(status_fd, sig);
+	exit_by_signal(status_fd, notify_fd, sig);
 }
 
 /* "<what> '<value>': <reason for error>" and a newline on stderr. */
@@ -347,6 +354,7 @@ static void end_container(void)
 static int give_up(const char *what)
 {
 	print_failure(what, errno);
+	notify_failure(notify_fd);
 	end_container();
 	write_status(W_EXITCODE(1, 0));
 	return 1;
@@ -374,8 +382,20 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	static const struct drop none_dropped = {.magic = DROP_MAGIC, .notify_fd = -1};
+	drop = &none_dropped;
+	if (strcmp(argv[2], "-") != 0 && read_drop(argv[2]) != 0) {
+		if (status_fd >= 0)
+			write_status(W_EXITCODE(1, 0));
+		return 1;
+	}
+	/* Open until the task's own execve. */
+	if (drop->notify_fd >= 0 && fcntl(drop->notify_fd, F_SETFD, FD_CLOEXEC) == 0)
+		notify_fd = drop->notify_fd;
+
 	if (catch_signals(on_signal) != 0) {
 		print_failure("Failed to install signal handlers", errno);
+		notify_failure(notify_fd);
 		if (status_fd >= 0)
 			write_status(W_EXITCODE(1, 0));
 		return 1;
@@ -383,17 +403,10 @@ int main(int argc, char **argv)
 	/* Handlers in place: a signal from now on is accounted for. */
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	static const struct drop none_dropped = {.magic = DROP_MAGIC};
-	drop = &none_dropped;
-	if (strcmp(argv[2], "-") != 0 && read_drop(argv[2]) != 0) {
-		if (status_fd >= 0)
-			write_status(W_EXITCODE(1, 0));
-		return 1;
-	}
-
 	if (status_fd < 0) {
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		become_task(argv);
+		notify_failure(notify_fd);
 		return 1;
 	}
 
@@ -423,9 +436,14 @@ int main(int argc, char **argv)
 		close(status_fd);
 		become_task(argv);
 		*never_started = 1;
+		notify_failure(notify_fd);
 		_exit(1);
 	}
 
+	/* From now on only the task's process holds it: its execve, or its 'F', tells. */
+	if (notify_fd >= 0)
+		close(notify_fd);
+	notify_fd = -1;
 	child = pid;
 	sigprocmask(SIG_SETMASK, &none, NULL);
 

@@ -47,6 +47,7 @@ t.test('encodeDrop: struct drop and its arrays, in this machine byte order', asy
     capabilities: { effective: 1n, permitted: 2n, inheritable: 3n, bounding: 4n, ambient: 5n },
     noNewPrivileges: true,
     seccompProgram: program,
+    execNotifyFd: 9,
   });
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (offset: number) => view.getUint32(offset, little);
@@ -59,6 +60,7 @@ t.test('encodeDrop: struct drop and its arrays, in this machine byte order', asy
     [0x3150524d, 0x7, 65534, 65533, 3, 1, 2],
     'magic, flags (user, capabilities, no_new_privs), ids, counts',
   );
+  t.equal(view.getInt32(28, little), 9, 'the exec notification fd');
   t.same([u64(32), u64(40), u64(48), u64(56), u64(64)], [1n, 2n, 3n, 4n, 5n], 'effective, permitted, inheritable, bounding, ambient');
   t.same([u32(header), u32(header + 4), u32(header + 8)], [1, 2, 3], 'the groups');
   t.same([u32(header + groups), u64(header + groups + 8), u64(header + groups + 16)], [7, 100n, 200n], 'the rlimit');
@@ -67,6 +69,7 @@ t.test('encodeDrop: struct drop and its arrays, in this machine byte order', asy
   const nothing = encodeDrop({ rlimits: [], noNewPrivileges: false });
   t.equal(nothing.length, header, 'no arrays');
   t.equal(new DataView(nothing.buffer).getUint32(4, little), 0, 'no flags');
+  t.equal(new DataView(nothing.buffer).getInt32(28, little), -1, 'no exec notification fd');
 
   t.throws(() => encodeDrop({ rlimits: [], noNewPrivileges: false, seccompProgram: new Uint8Array(5) }), /8-byte instructions/);
 });

@@ -13,6 +13,8 @@ export interface PrivilegeDrop {
   readonly noNewPrivileges: boolean;
   /** A BPF program (struct sock_filter instructions), installed last. */
   readonly seccompProgram?: Uint8Array;
+  /** An fd the task's exec closes, written 'F' to when it never gets there. */
+  readonly execNotifyFd?: number;
 }
 
 const MAGIC = 0x3150524d;
@@ -53,7 +55,8 @@ export function encodeDrop(drop: PrivilegeDrop): Uint8Array {
   u32(groups.length);
   u32(drop.rlimits.length);
   u32(program.length / INSTRUCTION_SIZE);
-  u32(0);
+  view.setInt32(offset, drop.execNotifyFd ?? -1, little);
+  offset += 4;
   for (const set of [sets.effective, sets.permitted, sets.inheritable, sets.bounding, sets.ambient]) u64(set);
   for (const gid of groups) u32(gid);
   offset = HEADER_SIZE + groupsSize;

@@ -26,6 +26,10 @@ export const launchFlags = {
     help: 'Whether to launch the command in a new mount namespace.',
     default: false,
   },
+  exec_notify_fd: {
+    type: 'int',
+    help: "A file descriptor to tell the agent when the task has started: it stays\nopen until the task's own exec, which closes it, and gets the byte 'F'\nfirst when the launch fails before that. Not a Mesos flag.",
+  },
   tty_slave_path: {
     type: 'string',
     help: 'The path of a terminal to make the controlling terminal of the task.',

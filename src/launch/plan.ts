@@ -38,6 +38,8 @@ export interface LaunchPlan {
   interface: 'modern' | 'legacy';
   statusPath?: string;
   pipe?: { read: number; write: number };
+  /** Closed by the task's exec; 'F' written to it first when the launch fails. */
+  execNotifyFd?: number;
   ttySlavePath?: string;
   unshareMount: boolean;
   namespaceMntTarget?: number;
@@ -100,6 +102,7 @@ function basePlan(flags: LaunchFlags): Omit<LaunchPlan, 'interface' | 'command' 
     plan.pipe = { read: flags.pipe_read, write: flags.pipe_write };
   }
   if (flags.namespace_mnt_target !== undefined) plan.namespaceMntTarget = flags.namespace_mnt_target;
+  if (flags.exec_notify_fd !== undefined) plan.execNotifyFd = flags.exec_notify_fd;
   if (flags.tty_slave_path !== undefined) plan.ttySlavePath = flags.tty_slave_path;
   return plan;
 }

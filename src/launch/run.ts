@@ -264,6 +264,7 @@ export function carryOut(plan: LaunchPlan, system: LaunchSystem, statusFd?: numb
     ...(setsCapabilities ? { capabilities: capabilities! } : {}),
     noNewPrivileges: plan.noNewPrivileges,
     ...(seccompProgram === undefined ? {} : { seccompProgram }),
+    ...(plan.execNotifyFd === undefined ? {} : { execNotifyFd: plan.execNotifyFd }),
   };
 
   const environment =

@@ -36,11 +36,12 @@ export const launch = defineSubcommand({
     let statusFd: number | undefined;
     try {
       if (flags.runtime_directory !== undefined) statusFd = openStatus(flags.runtime_directory);
-      installExitHandlers(statusFd ?? -1);
+      installExitHandlers(statusFd ?? -1, flags.exec_notify_fd ?? -1);
       return carryOut(buildPlan(flags), new RealLaunchSystem(), statusFd);
     } catch (error) {
       complain(error instanceof Error ? error.message : String(error));
       if (statusFd !== undefined) writeStatus(statusFd, FAILURE_STATUS);
+      notifyFailure(flags.exec_notify_fd);
       return 1;
     }
   },
@@ -48,7 +49,9 @@ export const launch = defineSubcommand({
   // runtime directory can still be made out.
   onFlagError: (message, args, env) => {
     complain(message);
-    const directory = runtimeDirectoryOf(args, env);
+    const notifyFd = Number(rawFlag('exec_notify_fd', args, env));
+    if (Number.isInteger(notifyFd) && notifyFd >= 0) notifyFailure(notifyFd);
+    const directory = rawFlag('runtime_directory', args, env);
     if (directory !== undefined) {
       try {
         writeStatus(openStatus(directory), FAILURE_STATUS);
@@ -60,16 +63,26 @@ export const launch = defineSubcommand({
   },
 });
 
-function runtimeDirectoryOf(args: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+/** The text of flag `name` as given, when the flags as a whole could not be loaded. */
+function rawFlag(name: string, args: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+  const given = new RegExp(`^--${name}=(.+)$`, 'i');
   for (const word of args) {
     const arg = word.trim();
     if (arg === '--') break;
-    const match = /^--runtime_directory=(.+)$/i.exec(arg);
+    const match = given.exec(arg);
     if (match !== null) return match[1];
   }
   const prefix = 'MESOS_CONTAINERIZER_';
-  const key = Object.keys(env).find(
-    (name) => name.startsWith(prefix) && name.slice(prefix.length).toLowerCase() === 'runtime_directory',
-  );
+  const key = Object.keys(env).find((variable) => variable.startsWith(prefix) && variable.slice(prefix.length).toLowerCase() === name);
   return key === undefined ? undefined : env[key];
+}
+
+/** 'F' on the exec notification fd: the task will never start. */
+function notifyFailure(fd: number | undefined): void {
+  if (fd === undefined) return;
+  try {
+    writeSync(fd, 'F');
+  } catch {
+    // The agent is gone or the fd was never ours: nobody to tell.
+  }
 }

@@ -230,7 +230,7 @@ export class RealLaunchSystem implements LaunchSystem {
     // The task is exec'd by the waiter in every case (see native/waiter.c):
     // forked and waited for with a status fd, in its own place without.
     const dropFd = libc.sealedData('mesos-containerizer-drop', encodeDrop(drop));
-    const keep = statusFd === undefined ? [dropFd] : [statusFd, dropFd];
+    const keep = [statusFd, dropFd, drop.execNotifyFd].filter((fd): fd is number => fd !== undefined);
     const argv = [
       'mesos-containerizer-waiter',
       statusFd === undefined ? '-' : String(statusFd),
