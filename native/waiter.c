@@ -370,6 +370,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* No task may read our memory or reach our fds (the status file's) through /proc. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Ignored, SIGCHLD would let our children vanish unreaped, their status with them. */
+	signal(SIGCHLD, SIG_DFL);
 
 	if (argc < 5) {
 		print("Usage: waiter <status_fd>|- <drop_fd>|- <path> <argv0> [args...]\n");
