@@ -11,7 +11,6 @@
 #include <node_api.h>
 #include <pwd.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +18,8 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "exec.h"
@@ -234,17 +231,13 @@ FUNCTION(pivot_root) {
   return result;
 }
 
-// One-path calls: chdir, chroot.
-#define PATH_FUNCTION(name)                                                              \
-  FUNCTION(name) {                                                                       \
-    Call call = begin(env, info);                                                        \
-    char *path = arg_string(&call, 0);                                                   \
-    napi_value result = call.failed || path == NULL ? bad_arguments(env) : outcome(env, name(path)); \
-    free(path);                                                                          \
-    return result;                                                                       \
-  }
-PATH_FUNCTION(chdir)
-PATH_FUNCTION(chroot)
+FUNCTION(chdir) {
+  Call call = begin(env, info);
+  char *path = arg_string(&call, 0);
+  napi_value result = call.failed || path == NULL ? bad_arguments(env) : outcome(env, chdir(path));
+  free(path);
+  return result;
+}
 
 // getcwd(): the working directory, or -errno (glibc refuses with ENOENT one
 // that is not reachable from our root).
@@ -310,65 +303,9 @@ FUNCTION(set_controlling_terminal) {
   return call.failed ? bad_arguments(env) : outcome(env, ioctl(fd, TIOCSCTTY, 0));
 }
 
-FUNCTION(mknod) {
-  Call call = begin(env, info);
-  char *path = arg_string(&call, 0);
-  mode_t mode = (mode_t)arg_int(&call, 1);
-  unsigned major_number = (unsigned)arg_int(&call, 2), minor_number = (unsigned)arg_int(&call, 3);
-  napi_value result = call.failed || path == NULL
-                          ? bad_arguments(env)
-                          : outcome(env, mknod(path, mode, makedev(major_number, minor_number)));
-  free(path);
-  return result;
-}
-
-FUNCTION(getpid) {
-  (void)info;
-  return number(env, getpid());
-}
-
 FUNCTION(getuid) {
   (void)info;
   return number(env, getuid());
-}
-
-FUNCTION(kill) {
-  Call call = begin(env, info);
-  pid_t pid = (pid_t)arg_int(&call, 0);
-  int signal_number = (int)arg_int(&call, 1);
-  return call.failed ? bad_arguments(env) : outcome(env, kill(pid, signal_number));
-}
-
-FUNCTION(setuid) {
-  Call call = begin(env, info);
-  uid_t uid = (uid_t)arg_int(&call, 0);
-  return call.failed ? bad_arguments(env) : outcome(env, setuid(uid));
-}
-
-FUNCTION(setgid) {
-  Call call = begin(env, info);
-  gid_t gid = (gid_t)arg_int(&call, 0);
-  return call.failed ? bad_arguments(env) : outcome(env, setgid(gid));
-}
-
-FUNCTION(setgroups) {
-  Call call = begin(env, info);
-  uint32_t count = 0;
-  if (call.argc < 1 || napi_get_array_length(env, call.argv[0], &count) != napi_ok || count > 65536) {
-    return bad_arguments(env);
-  }
-  gid_t *groups = calloc(count + 1, sizeof(gid_t));
-  if (groups == NULL) return number(env, -ENOMEM);
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value element;
-    napi_get_element(env, call.argv[0], i, &element);
-    uint32_t gid = 0;
-    if (napi_get_value_uint32(env, element, &gid) != napi_ok) call.failed = 1;
-    groups[i] = gid;
-  }
-  napi_value result = call.failed ? bad_arguments(env) : outcome(env, setgroups(count, groups));
-  free(groups);
-  return result;
 }
 
 // getpwnam(name): {name, uid, gid, dir, shell}, null when there is no such
@@ -448,43 +385,6 @@ FUNCTION(capget) {
       !set_element(env, array, 0, bigint(env, ((uint64_t)data[1].effective << 32) | data[0].effective)) ||
       !set_element(env, array, 1, bigint(env, ((uint64_t)data[1].permitted << 32) | data[0].permitted)) ||
       !set_element(env, array, 2, bigint(env, ((uint64_t)data[1].inheritable << 32) | data[0].inheritable))) {
-    return bad_arguments(env);
-  }
-  return array;
-}
-
-// capset(effective, permitted, inheritable), each a 64-bit BigInt.
-FUNCTION(capset) {
-  Call call = begin(env, info);
-  uint64_t effective = arg_u64(&call, 0), permitted = arg_u64(&call, 1), inheritable = arg_u64(&call, 2);
-  if (call.failed) return bad_arguments(env);
-  struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-  struct __user_cap_data_struct data[2] = {
-      {.effective = (uint32_t)effective, .permitted = (uint32_t)permitted, .inheritable = (uint32_t)inheritable},
-      {.effective = (uint32_t)(effective >> 32),
-       .permitted = (uint32_t)(permitted >> 32),
-       .inheritable = (uint32_t)(inheritable >> 32)},
-  };
-  return outcome(env, syscall(SYS_capset, &header, data));
-}
-
-FUNCTION(setrlimit) {
-  Call call = begin(env, info);
-  int resource = (int)arg_int(&call, 0);
-  struct rlimit limit = {.rlim_cur = arg_u64(&call, 1), .rlim_max = arg_u64(&call, 2)};
-  return call.failed ? bad_arguments(env) : outcome(env, setrlimit(resource, &limit));
-}
-
-// getrlimit(resource): [soft, hard] as BigInts, or -errno.
-FUNCTION(getrlimit) {
-  Call call = begin(env, info);
-  int resource = (int)arg_int(&call, 0);
-  if (call.failed) return bad_arguments(env);
-  struct rlimit limit;
-  if (getrlimit(resource, &limit) == -1) return number(env, -errno);
-  napi_value array;
-  if (napi_create_array_with_length(env, 2, &array) != napi_ok || !set_element(env, array, 0, bigint(env, limit.rlim_cur)) ||
-      !set_element(env, array, 1, bigint(env, limit.rlim_max))) {
     return bad_arguments(env);
   }
   return array;
@@ -685,12 +585,10 @@ FUNCTION(seccomp_export) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       EXPORT(strerror), EXPORT(mount), EXPORT(umount2), EXPORT(unshare), EXPORT(setns),
-      EXPORT(sethostname), EXPORT(pivot_root), EXPORT(chdir), EXPORT(chroot), EXPORT(getcwd), EXPORT(open),
-      EXPORT(close), EXPORT(read), EXPORT(fcntl), EXPORT(setsid), EXPORT(set_controlling_terminal),
-      EXPORT(mknod), EXPORT(getpid), EXPORT(getuid), EXPORT(kill), EXPORT(setuid), EXPORT(setgid),
-      EXPORT(setgroups), EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget),
-      EXPORT(capset), EXPORT(setrlimit), EXPORT(getrlimit), EXPORT(install_exit_handlers), EXPORT(exec),
-      EXPORT(sealed_copy), EXPORT(sealed_data), EXPORT(seccomp_export),
+      EXPORT(sethostname), EXPORT(pivot_root), EXPORT(chdir), EXPORT(getcwd), EXPORT(open), EXPORT(close),
+      EXPORT(read), EXPORT(fcntl), EXPORT(setsid), EXPORT(set_controlling_terminal), EXPORT(getuid),
+      EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget), EXPORT(install_exit_handlers),
+      EXPORT(exec), EXPORT(sealed_copy), EXPORT(sealed_data), EXPORT(seccomp_export),
       EXPORT(open_in_root), EXPORT(fstat_mode), EXPORT(mkdirat), EXPORT(create_file_at), EXPORT(symlinkat),
       EXPORT(renameat2), EXPORT(move_by_copy), EXPORT(mknod_at), EXPORT(open_tree), EXPORT(move_mount),
       EXPORT(mount_setattr), EXPORT(fstatfs_flags), EXPORT(fchdir),

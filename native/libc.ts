@@ -49,11 +49,8 @@ export const CLONE_FS = 0x200;
 export const CLONE_NEWNS = 0x20000;
 export const CLONE_NEWUTS = 0x4000000;
 export const CLONE_NEWIPC = 0x8000000;
-export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
-export const CLONE_NEWCGROUP = 0x2000000;
-export const CLONE_NEWTIME = 0x80;
 
 const MOUNT_FLAG_NAMES: ReadonlyArray<[number, string]> = [
   [MS_RDONLY, 'MS_RDONLY'],
@@ -85,11 +82,6 @@ export interface Passwd {
   shell: string;
 }
 
-export interface ResourceLimit {
-  soft: bigint;
-  hard: bigint;
-}
-
 /** RLIM_INFINITY: "unlimited". */
 export const RLIM_INFINITY = 0xffffffffffffffffn;
 
@@ -103,7 +95,6 @@ interface Addon {
   sethostname(name: string): number;
   pivot_root(newRoot: string, putOld: string): number;
   chdir(path: string): number;
-  chroot(path: string): number;
   getcwd(): string | number;
   open(path: string, flags: number, mode: number): number;
   close(fd: number): number;
@@ -111,20 +102,11 @@ interface Addon {
   fcntl(fd: number, cmd: number, arg: number): number;
   setsid(): number;
   set_controlling_terminal(fd: number): number;
-  mknod(path: string, mode: number, major: number, minor: number): number;
-  getpid(): number;
   getuid(): number;
-  kill(pid: number, signal: number): number;
-  setuid(uid: number): number;
-  setgid(gid: number): number;
-  setgroups(gids: readonly number[]): number;
   getpwnam(name: string): Passwd | null | number;
   getgrouplist(user: string, gid: number): number[] | number;
   prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number;
   capget(): [bigint, bigint, bigint] | number;
-  capset(effective: bigint, permitted: bigint, inheritable: bigint): number;
-  setrlimit(resource: number, soft: bigint, hard: bigint): number;
-  getrlimit(resource: number): [bigint, bigint] | number;
   install_exit_handlers(statusFd: number, notifyFd: number): number;
   exec(path: string, argv: readonly string[], envp: readonly string[], keepFds: readonly number[], exeFd: number): number;
   sealed_copy(path: string): number;
@@ -222,17 +204,10 @@ export function getcwd(): string {
   return value(libc().getcwd(), 'getcwd', '');
 }
 
-export function chroot(path: string): void {
-  check(libc().chroot(path), 'chroot', `'${path}'`);
-}
-
 export const O_RDONLY = 0o0;
 export const O_WRONLY = 0o1;
-export const O_RDWR = 0o2;
 export const O_CREAT = 0o100;
-export const O_NOCTTY = 0o400;
 export const O_TRUNC = 0o1000;
-export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 
 export function openFile(path: string, flags: number, mode = 0): number {
@@ -263,32 +238,8 @@ export function takeControllingTerminal(fd: number): void {
   check(libc().set_controlling_terminal(fd), 'ioctl(TIOCSCTTY)', `fd ${fd}`);
 }
 
-export function mknod(path: string, mode: number, major: number, minor: number): void {
-  check(libc().mknod(path, mode, major, minor), 'mknod', `'${path}'`);
-}
-
-export function getpid(): number {
-  return libc().getpid();
-}
-
 export function getuid(): number {
   return libc().getuid();
-}
-
-export function kill(pid: number, signal: number): void {
-  check(libc().kill(pid, signal), 'kill', `${pid}`);
-}
-
-export function setuid(uid: number): void {
-  check(libc().setuid(uid), 'setuid', `${uid}`);
-}
-
-export function setgid(gid: number): void {
-  check(libc().setgid(gid), 'setgid', `${gid}`);
-}
-
-export function setgroups(gids: readonly number[]): void {
-  check(libc().setgroups(gids), 'setgroups', `[${gids.join(',')}]`);
 }
 
 /** The user's passwd entry, or undefined when there is none. */
@@ -315,19 +266,6 @@ export interface CapabilitySets {
 export function capget(): CapabilitySets {
   const [effective, permitted, inheritable] = value(libc().capget(), 'capget', '');
   return { effective, permitted, inheritable };
-}
-
-export function capset(sets: CapabilitySets): void {
-  check(libc().capset(sets.effective, sets.permitted, sets.inheritable), 'capset', '');
-}
-
-export function setrlimit(resource: number, limit: ResourceLimit): void {
-  check(libc().setrlimit(resource, limit.soft, limit.hard), 'setrlimit', `${resource}`);
-}
-
-export function getrlimit(resource: number): ResourceLimit {
-  const [soft, hard] = value(libc().getrlimit(resource), 'getrlimit', `${resource}`);
-  return { soft, hard };
 }
 
 /**
@@ -488,15 +426,10 @@ interface Addon {
 }
 
 // errno values (the same on every Linux architecture).
-export const EPERM = 1;
 export const ENOENT = 2;
-export const EBUSY = 16;
 export const EEXIST = 17;
 export const EXDEV = 18;
 export const ENOTDIR = 20;
-export const EISDIR = 21;
-export const EINVAL = 22;
-export const ENOTEMPTY = 39;
 export const ELOOP = 40;
 
 export const AT_FDCWD = -100;
@@ -520,8 +453,7 @@ function net(): NetAddon {
 
 export const O_PATH = 0o10000000;
 export const O_EXCL = 0o200;
-// These two differ between x86_64 and aarch64.
-export const O_DIRECTORY = process.arch === 'arm64' ? 0o40000 : 0o200000;
+// This one differs between x86_64 and aarch64.
 export const O_NOFOLLOW = process.arch === 'arm64' ? 0o100000 : 0o400000;
 export const RESOLVE_NO_MAGICLINKS = 0x02;
 export const RESOLVE_IN_ROOT = 0x10;
@@ -550,7 +482,6 @@ export const ST_NOEXEC = 0x8;
 export const ST_NOATIME = 0x400;
 export const ST_NODIRATIME = 0x800;
 export const ST_RELATIME = 0x1000;
-export const RENAME_EXCHANGE = 0x2;
 
 export const S_IFMT = 0o170000;
 export const S_IFDIR = 0o040000;
