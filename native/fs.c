@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "napi.h"
 
 // The numbers are the same on every architecture for calls this recent.
 #ifndef SYS_open_tree
@@ -58,65 +59,6 @@ struct mc_mount_attr {
 // How deep a copy across filesystems goes (each level holds two fds).
 #define COPY_DEPTH_MAX 128
 
-// ------------------------------------------------------------- arguments
-
-#define MAX_ARGS 6
-
-typedef struct {
-  napi_env env;
-  size_t argc;
-  napi_value argv[MAX_ARGS];
-  int failed;
-} Args;
-
-static Args args_of(napi_env env, napi_callback_info info) {
-  Args args = {.env = env, .argc = MAX_ARGS, .failed = 0};
-  napi_get_cb_info(env, info, &args.argc, args.argv, NULL, NULL);
-  return args;
-}
-
-static int is_number(Args *args, size_t index) {
-  napi_valuetype type = napi_undefined;
-  if (index < args->argc) napi_typeof(args->env, args->argv[index], &type);
-  return type == napi_number;
-}
-
-static int64_t int_at(Args *args, size_t index) {
-  int64_t value = 0;
-  if (index >= args->argc || napi_get_value_int64(args->env, args->argv[index], &value) != napi_ok) args->failed = 1;
-  return value;
-}
-
-// A string argument (the caller frees it); NULL, and failed set, otherwise.
-static char *string_at(Args *args, size_t index) {
-  size_t length = 0;
-  if (index >= args->argc || napi_get_value_string_utf8(args->env, args->argv[index], NULL, 0, &length) != napi_ok ||
-      length > PATH_MAX) {
-    args->failed = 1;
-    return NULL;
-  }
-  char *text = malloc(length + 1);
-  if (text == NULL) {
-    args->failed = 1;
-    return NULL;
-  }
-  napi_get_value_string_utf8(args->env, args->argv[index], text, length + 1, &length);
-  return text;
-}
-
-static napi_value number(napi_env env, double value) {
-  napi_value result;
-  napi_create_double(env, value, &result);
-  return result;
-}
-
-// -errno for a failed call (`result` == -1), the result otherwise.
-static napi_value outcome(napi_env env, long result) {
-  return number(env, result == -1 ? -errno : result);
-}
-
-#define INVALID(env) number(env, -EINVAL)
-
 // ---------------------------------------------------------------- opening
 
 static int openat2_retrying(int dirfd, const char *path, struct mc_open_how *how) {
@@ -133,13 +75,13 @@ static int openat2_retrying(int dirfd, const char *path, struct mc_open_how *how
 // ".." stops at it, magic links (/proc/<pid>/fd/N) are refused; with
 // `follow` 0, a final symlink is opened itself.
 FS_FUNCTION(open_in_root) {
-  Args args = args_of(env, info);
+  Call call = begin(env, info);
   int root_fd = -1, owned = 0;
-  if (is_number(&args, 0)) {
-    root_fd = (int)int_at(&args, 0);
+  if (arg_is_number(&call, 0)) {
+    root_fd = (int)arg_int(&call, 0);
   } else {
-    char *root = string_at(&args, 0);
-    if (root == NULL) return INVALID(env);
+    char *root = arg_path(&call, 0);
+    if (root == NULL) return bad_arguments(env);
     struct mc_open_how how = {
         .flags = O_PATH | O_CLOEXEC | O_DIRECTORY,
         .resolve = MC_RESOLVE_NO_SYMLINKS | MC_RESOLVE_NO_MAGICLINKS,
@@ -149,10 +91,10 @@ FS_FUNCTION(open_in_root) {
     if (root_fd < 0) return number(env, -errno);
     owned = 1;
   }
-  char *path = string_at(&args, 1);
-  int follow = (int)int_at(&args, 2);
+  char *path = arg_path(&call, 1);
+  int follow = (int)arg_int(&call, 2);
   int fd = -1, error = EINVAL;
-  if (!args.failed) {
+  if (!call.failed) {
     struct mc_open_how how = {
         .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
         .resolve = MC_RESOLVE_IN_ROOT | MC_RESOLVE_NO_MAGICLINKS,
@@ -167,9 +109,9 @@ FS_FUNCTION(open_in_root) {
 
 // fstat_mode(fd): st_mode of what the fd refers to.
 FS_FUNCTION(fstat_mode) {
-  Args args = args_of(env, info);
-  int fd = (int)int_at(&args, 0);
-  if (args.failed) return INVALID(env);
+  Call call = begin(env, info);
+  int fd = (int)arg_int(&call, 0);
+  if (call.failed) return bad_arguments(env);
   struct stat st;
   if (fstat(fd, &st) == -1) return number(env, -errno);
   return number(env, st.st_mode);
@@ -178,11 +120,11 @@ FS_FUNCTION(fstat_mode) {
 // ------------------------------------------------------- making entries
 
 FS_FUNCTION(mkdirat) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *name = string_at(&args, 1);
-  mode_t mode = (mode_t)int_at(&args, 2);
-  napi_value result = args.failed ? INVALID(env) : outcome(env, mkdirat(dirfd, name, mode));
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *name = arg_path(&call, 1);
+  mode_t mode = (mode_t)arg_int(&call, 2);
+  napi_value result = call.failed ? bad_arguments(env) : outcome(env, mkdirat(dirfd, name, mode));
   free(name);
   return result;
 }
@@ -190,13 +132,13 @@ FS_FUNCTION(mkdirat) {
 // create_file_at(dirfd, name, mode): a new empty file; an existing entry,
 // a symlink included, is EEXIST.
 FS_FUNCTION(create_file_at) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *name = string_at(&args, 1);
-  mode_t mode = (mode_t)int_at(&args, 2);
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *name = arg_path(&call, 1);
+  mode_t mode = (mode_t)arg_int(&call, 2);
   napi_value result;
-  if (args.failed) {
-    result = INVALID(env);
+  if (call.failed) {
+    result = bad_arguments(env);
   } else {
     int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
     result = fd == -1 ? number(env, -errno) : number(env, 0);
@@ -207,23 +149,23 @@ FS_FUNCTION(create_file_at) {
 }
 
 FS_FUNCTION(symlinkat) {
-  Args args = args_of(env, info);
-  char *text = string_at(&args, 0);
-  int dirfd = (int)int_at(&args, 1);
-  char *name = string_at(&args, 2);
-  napi_value result = args.failed ? INVALID(env) : outcome(env, symlinkat(text, dirfd, name));
+  Call call = begin(env, info);
+  char *text = arg_path(&call, 0);
+  int dirfd = (int)arg_int(&call, 1);
+  char *name = arg_path(&call, 2);
+  napi_value result = call.failed ? bad_arguments(env) : outcome(env, symlinkat(text, dirfd, name));
   free(text), free(name);
   return result;
 }
 
 FS_FUNCTION(renameat2) {
-  Args args = args_of(env, info);
-  int old_dir = (int)int_at(&args, 0);
-  char *old_name = string_at(&args, 1);
-  int new_dir = (int)int_at(&args, 2);
-  char *new_name = string_at(&args, 3);
-  unsigned flags = (unsigned)int_at(&args, 4);
-  napi_value result = args.failed ? INVALID(env)
+  Call call = begin(env, info);
+  int old_dir = (int)arg_int(&call, 0);
+  char *old_name = arg_path(&call, 1);
+  int new_dir = (int)arg_int(&call, 2);
+  char *new_name = arg_path(&call, 3);
+  unsigned flags = (unsigned)arg_int(&call, 4);
+  napi_value result = call.failed ? bad_arguments(env)
                                   : outcome(env, syscall(SYS_renameat2, old_dir, old_name, new_dir, new_name, flags));
   free(old_name), free(new_name);
   return result;
@@ -254,14 +196,14 @@ static int chmod_entry(int dirfd, const char *name, mode_t type, mode_t mode) {
 // mknod_at(dirfd, name, mode, major, minor): a device node whose mode is
 // exactly `mode`, whatever our umask.
 FS_FUNCTION(mknod_at) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *name = string_at(&args, 1);
-  mode_t mode = (mode_t)int_at(&args, 2);
-  unsigned major_number = (unsigned)int_at(&args, 3), minor_number = (unsigned)int_at(&args, 4);
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *name = arg_path(&call, 1);
+  mode_t mode = (mode_t)arg_int(&call, 2);
+  unsigned major_number = (unsigned)arg_int(&call, 3), minor_number = (unsigned)arg_int(&call, 4);
   napi_value result;
-  if (args.failed) {
-    result = INVALID(env);
+  if (call.failed) {
+    result = bad_arguments(env);
   } else if (mknodat(dirfd, name, mode, makedev(major_number, minor_number)) == -1) {
     result = number(env, -errno);
   } else {
@@ -429,14 +371,14 @@ static int remove_entry(int dir, const char *name, int depth) {
 // target is replaced as rename(2) would: a directory only by a directory,
 // and only when empty.
 FS_FUNCTION(move_by_copy) {
-  Args args = args_of(env, info);
-  int old_dir = (int)int_at(&args, 0);
-  char *old_name = string_at(&args, 1);
-  int new_dir = (int)int_at(&args, 2);
-  char *new_name = string_at(&args, 3);
-  if (args.failed) {
+  Call call = begin(env, info);
+  int old_dir = (int)arg_int(&call, 0);
+  char *old_name = arg_path(&call, 1);
+  int new_dir = (int)arg_int(&call, 2);
+  char *new_name = arg_path(&call, 3);
+  if (call.failed) {
     free(old_name), free(new_name);
-    return INVALID(env);
+    return bad_arguments(env);
   }
   int result = 0;
   struct stat source, target;
@@ -471,24 +413,24 @@ FS_FUNCTION(move_by_copy) {
 // open_tree(dirfd, path, flags): a mount (with OPEN_TREE_CLONE, a detached
 // copy of it) as an fd.
 FS_FUNCTION(open_tree) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *path = string_at(&args, 1);
-  unsigned flags = (unsigned)int_at(&args, 2);
-  napi_value result = args.failed ? INVALID(env) : outcome(env, syscall(SYS_open_tree, dirfd, path, flags));
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *path = arg_path(&call, 1);
+  unsigned flags = (unsigned)arg_int(&call, 2);
+  napi_value result = call.failed ? bad_arguments(env) : outcome(env, syscall(SYS_open_tree, dirfd, path, flags));
   free(path);
   return result;
 }
 
 FS_FUNCTION(move_mount) {
-  Args args = args_of(env, info);
-  int from_dir = (int)int_at(&args, 0);
-  char *from_path = string_at(&args, 1);
-  int to_dir = (int)int_at(&args, 2);
-  char *to_path = string_at(&args, 3);
-  unsigned flags = (unsigned)int_at(&args, 4);
-  napi_value result = args.failed
-                          ? INVALID(env)
+  Call call = begin(env, info);
+  int from_dir = (int)arg_int(&call, 0);
+  char *from_path = arg_path(&call, 1);
+  int to_dir = (int)arg_int(&call, 2);
+  char *to_path = arg_path(&call, 3);
+  unsigned flags = (unsigned)arg_int(&call, 4);
+  napi_value result = call.failed
+                          ? bad_arguments(env)
                           : outcome(env, syscall(SYS_move_mount, from_dir, from_path, to_dir, to_path, flags));
   free(from_path), free(to_path);
   return result;
@@ -496,16 +438,16 @@ FS_FUNCTION(move_mount) {
 
 // mount_setattr(dirfd, path, flags, set, clear, propagation).
 FS_FUNCTION(mount_setattr) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *path = string_at(&args, 1);
-  unsigned flags = (unsigned)int_at(&args, 2);
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *path = arg_path(&call, 1);
+  unsigned flags = (unsigned)arg_int(&call, 2);
   struct mc_mount_attr attr = {
-      .attr_set = (uint64_t)int_at(&args, 3),
-      .attr_clr = (uint64_t)int_at(&args, 4),
-      .propagation = (uint64_t)int_at(&args, 5),
+      .attr_set = (uint64_t)arg_int(&call, 3),
+      .attr_clr = (uint64_t)arg_int(&call, 4),
+      .propagation = (uint64_t)arg_int(&call, 5),
   };
-  napi_value result = args.failed ? INVALID(env)
+  napi_value result = call.failed ? bad_arguments(env)
                                   : outcome(env, syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr));
   free(path);
   return result;
@@ -513,16 +455,16 @@ FS_FUNCTION(mount_setattr) {
 
 // fstatfs_flags(fd): f_flags (ST_RDONLY, ST_NOSUID, ...) of the mount the fd is on.
 FS_FUNCTION(fstatfs_flags) {
-  Args args = args_of(env, info);
-  int fd = (int)int_at(&args, 0);
-  if (args.failed) return INVALID(env);
+  Call call = begin(env, info);
+  int fd = (int)arg_int(&call, 0);
+  if (call.failed) return bad_arguments(env);
   struct statfs st;
   if (fstatfs(fd, &st) == -1) return number(env, -errno);
   return number(env, (double)st.f_flags);
 }
 
 FS_FUNCTION(fchdir) {
-  Args args = args_of(env, info);
-  int fd = (int)int_at(&args, 0);
-  return args.failed ? INVALID(env) : outcome(env, fchdir(fd));
+  Call call = begin(env, info);
+  int fd = (int)arg_int(&call, 0);
+  return call.failed ? bad_arguments(env) : outcome(env, fchdir(fd));
 }
