@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/capability.h>
 #include <pwd.h>
 #include <sched.h>
 #include <stdint.h>
@@ -21,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "capability.h"
 #include "exec.h"
 #include "fs.h"
 #include "napi.h"
@@ -221,14 +221,11 @@ FUNCTION(prctl) {
 // capget(): [effective, permitted, inheritable] as 64-bit BigInts, or -errno.
 FUNCTION(capget) {
   (void)info;
-  struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-  struct __user_cap_data_struct data[2];
-  if (syscall(SYS_capget, &header, data) == -1) return number(env, -errno);
+  uint64_t effective, permitted, inheritable;
+  if (capget_sets(&effective, &permitted, &inheritable) != 0) return number(env, -errno);
   napi_value array;
-  if (napi_create_array_with_length(env, 3, &array) != napi_ok ||
-      !set_element(env, array, 0, bigint(env, ((uint64_t)data[1].effective << 32) | data[0].effective)) ||
-      !set_element(env, array, 1, bigint(env, ((uint64_t)data[1].permitted << 32) | data[0].permitted)) ||
-      !set_element(env, array, 2, bigint(env, ((uint64_t)data[1].inheritable << 32) | data[0].inheritable))) {
+  if (napi_create_array_with_length(env, 3, &array) != napi_ok || !set_element(env, array, 0, bigint(env, effective)) ||
+      !set_element(env, array, 1, bigint(env, permitted)) || !set_element(env, array, 2, bigint(env, inheritable))) {
     return bad_arguments(env);
   }
   return array;
