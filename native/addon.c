@@ -400,10 +400,10 @@ NAPI_MODULE_INIT() {
       EXPORT(read), EXPORT(fcntl), EXPORT(setsid), EXPORT(set_controlling_terminal), EXPORT(getuid),
       EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget), EXPORT(install_exit_handlers),
       EXPORT(exec), EXPORT(sealed_copy), EXPORT(sealed_data), EXPORT(seccomp_export),
-      EXPORT(open_in_root), EXPORT(fstat_mode), EXPORT(mkdirat), EXPORT(create_file_at), EXPORT(symlinkat),
+      EXPORT(open_in_root), EXPORT(fstat), EXPORT(mkdirat), EXPORT(create_file_at), EXPORT(symlinkat),
       EXPORT(renameat2), EXPORT(move_by_copy), EXPORT(mknod_at), EXPORT(open_tree), EXPORT(move_mount),
       EXPORT(mount_setattr), EXPORT(fstatfs_flags), EXPORT(fchdir),
-      EXPORT(net_openat), EXPORT(net_openat2), EXPORT(net_fstat), EXPORT(net_unlinkat), EXPORT(net_loopback_up),
+      EXPORT(net_openat), EXPORT(net_openat2), EXPORT(net_unlinkat), EXPORT(net_loopback_up),
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);
   return exports;

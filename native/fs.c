@@ -35,17 +35,8 @@
 #define SYS_mount_setattr 442
 #endif
 
-// linux/openat2.h and linux/mount.h, which older headers lack (and the
-// latter clashes with glibc's sys/mount.h).
-struct mc_open_how {
-  uint64_t flags;
-  uint64_t mode;
-  uint64_t resolve;
-};
-#define MC_RESOLVE_NO_MAGICLINKS 0x02
-#define MC_RESOLVE_NO_SYMLINKS 0x04
-#define MC_RESOLVE_IN_ROOT 0x10
-
+// linux/mount.h's struct mount_attr, which older headers lack (and which
+// clashes with glibc's sys/mount.h).
 struct mc_mount_attr {
   uint64_t attr_set;
   uint64_t attr_clr;
@@ -53,18 +44,17 @@ struct mc_mount_attr {
   uint64_t userns_fd;
 };
 
-// openat2 gives EAGAIN when a rename or mount raced with a confined lookup;
-// a bounded number of retries keeps a hostile loop from stalling us forever.
+// Retries of open_in_root's openat2 calls (see mc_openat2).
 #define OPENAT2_RETRIES 256
 // How deep a copy across filesystems goes (each level holds two fds).
 #define COPY_DEPTH_MAX 128
 
 // ---------------------------------------------------------------- opening
 
-static int openat2_retrying(int dirfd, const char *path, struct mc_open_how *how) {
+int mc_openat2(int dirfd, const char *path, const struct mc_open_how *how, int retries) {
   for (int attempt = 0;; attempt++) {
     int fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof *how);
-    if (fd >= 0 || (errno != EAGAIN && errno != EINTR) || attempt >= OPENAT2_RETRIES) return fd;
+    if (fd >= 0 || (errno != EAGAIN && errno != EINTR) || attempt >= retries) return fd;
   }
 }
 
@@ -86,7 +76,7 @@ FS_FUNCTION(open_in_root) {
         .flags = O_PATH | O_CLOEXEC | O_DIRECTORY,
         .resolve = MC_RESOLVE_NO_SYMLINKS | MC_RESOLVE_NO_MAGICLINKS,
     };
-    root_fd = openat2_retrying(AT_FDCWD, root, &how);
+    root_fd = mc_openat2(AT_FDCWD, root, &how, OPENAT2_RETRIES);
     free(root);
     if (root_fd < 0) return number(env, -errno);
     owned = 1;
@@ -99,7 +89,7 @@ FS_FUNCTION(open_in_root) {
         .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
         .resolve = MC_RESOLVE_IN_ROOT | MC_RESOLVE_NO_MAGICLINKS,
     };
-    fd = openat2_retrying(root_fd, path, &how);
+    fd = mc_openat2(root_fd, path, &how, OPENAT2_RETRIES);
     error = errno;
   }
   if (owned) close(root_fd);
@@ -107,14 +97,20 @@ FS_FUNCTION(open_in_root) {
   return number(env, fd >= 0 ? fd : -error);
 }
 
-// fstat_mode(fd): st_mode of what the fd refers to.
-FS_FUNCTION(fstat_mode) {
+// fstat(fd): [st_dev, st_ino] as BigInts and st_mode.
+FS_FUNCTION(fstat) {
   Call call = begin(env, info);
-  int fd = (int)arg_int(&call, 0);
-  if (call.failed) return bad_arguments(env);
+  int fd = arg_fd(&call, 0);
+  if (call.failed || fd == AT_FDCWD) return bad_arguments(env);
   struct stat st;
-  if (fstat(fd, &st) == -1) return number(env, -errno);
-  return number(env, st.st_mode);
+  if (fstat(fd, &st) != 0) return number(env, -errno);
+  napi_value array;
+  if (napi_create_array_with_length(env, 3, &array) != napi_ok ||
+      !set_element(env, array, 0, bigint(env, (uint64_t)st.st_dev)) ||
+      !set_element(env, array, 1, bigint(env, (uint64_t)st.st_ino)) || !set_element(env, array, 2, number(env, st.st_mode))) {
+    return bad_arguments(env);
+  }
+  return array;
 }
 
 // ------------------------------------------------------- making entries

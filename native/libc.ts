@@ -411,7 +411,7 @@ export function seccompExport(defaultAction: number, architectures: readonly num
 /** The addon's filesystem functions; each returns -errno on failure. */
 interface Addon {
   open_in_root(root: string | number, path: string, follow: number): number;
-  fstat_mode(fd: number): number;
+  fstat(fd: number): [bigint, bigint, number] | number;
   mkdirat(dirfd: number, name: string, mode: number): number;
   create_file_at(dirfd: number, name: string, mode: number): number;
   symlinkat(text: string, dirfd: number, name: string): number;
@@ -437,12 +437,11 @@ export const AT_EMPTY_PATH = 0x1000;
 export const AT_RECURSIVE = 0x8000;
 
 // network-cni-setup's own calls (native/net.c): plain openat and openat2,
-// identities of open files, unlinkat, the loopback interface.
+// unlinkat, the loopback interface.
 
 interface NetAddon {
   net_openat(dirfd: number, path: string, flags: number, mode: number): number;
   net_openat2(dirfd: number, path: string, flags: number, resolve: number, mode: number): number;
-  net_fstat(fd: number): [bigint, bigint, number] | number;
   net_unlinkat(dirfd: number, name: string, flags: number): number;
   net_loopback_up(): number;
 }
@@ -499,9 +498,16 @@ export function openInRoot(root: string | number, path: string, follow: boolean)
   return check(libc().open_in_root(root, path, follow ? 1 : 0), 'openat2', `'${path}' ${where}`);
 }
 
-/** st_mode of what `fd` refers to. */
-export function fstatMode(fd: number): number {
-  return check(libc().fstat_mode(fd), 'fstat', `fd ${fd}`);
+export interface FileIdentity {
+  dev: bigint;
+  ino: bigint;
+  mode: number;
+}
+
+/** Which file `fd` refers to, and its st_mode. */
+export function fstat(fd: number): FileIdentity {
+  const [dev, ino, mode] = value(libc().fstat(fd), 'fstat', `fd ${fd}`);
+  return { dev, ino, mode };
 }
 
 export function mkdirAt(dirfd: number, name: string, mode = 0o755): void {
@@ -560,17 +566,6 @@ export function openAt(dirfd: number, path: string, flags: number, mode = 0): nu
 /** openat2(2), retried while the kernel asks for it (EAGAIN); O_CLOEXEC is always added. */
 export function openAt2(dirfd: number, path: string, flags: number, resolve: number, mode = 0): number {
   return check(net().net_openat2(dirfd, path, flags, resolve, mode), 'openat2', `'${path}'`);
-}
-
-export interface FileIdentity {
-  dev: bigint;
-  ino: bigint;
-  mode: number;
-}
-
-export function fstat(fd: number): FileIdentity {
-  const [dev, ino, mode] = value(net().net_fstat(fd), 'fstat', `fd ${fd}`);
-  return { dev, ino, mode };
 }
 
 export function unlinkAt(dirfd: number, name: string, flags = 0): void {
