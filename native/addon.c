@@ -23,6 +23,7 @@
 #include "capability.h"
 #include "exec.h"
 #include "fs.h"
+#include "io.h"
 #include "napi.h"
 #include "net.h"
 #include "seccomp.h"
@@ -122,12 +123,7 @@ FUNCTION(read) {
   int fd = (int)arg_int(&call, 0);
   size_t length = 0;
   void *data = arg_bytes(&call, 1, &length);
-  if (call.failed) return bad_arguments(env);
-  ssize_t count;
-  do {
-    count = read(fd, data, length);
-  } while (count == -1 && errno == EINTR);
-  return outcome(env, count);
+  return call.failed ? bad_arguments(env) : outcome(env, read_some(fd, data, length));
 }
 
 FUNCTION(fcntl) {
@@ -327,8 +323,7 @@ static napi_value read_whole(napi_env env, int fd) {
   }
   size_t done = 0;
   while (done < (size_t)size) {
-    ssize_t n = read(fd, (char *)data + done, (size_t)size - done);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = read_some(fd, (char *)data + done, (size_t)size - done);
     if (n <= 0) return number(env, n < 0 ? -errno : -EIO);
     done += (size_t)n;
   }

@@ -204,9 +204,7 @@ int main(int argc, char **argv)
 	child = pid;
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	close(ready[1]);
-	do {
-		n = read(ready[0], &byte, 1);
-	} while (n < 0 && errno == EINTR);
+	n = read_some(ready[0], &byte, 1);
 	close(ready[0]);
 
 	if (n == 0) {
@@ -236,11 +234,9 @@ int main(int argc, char **argv)
 	}
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	child = 0;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fail("Failed to wait for the child", errno);
-			return 1;
-		}
+	if (reap(pid, &status) < 0) {
+		fail("Failed to wait for the child", errno);
+		return 1;
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);

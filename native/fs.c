@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "io.h"
 #include "napi.h"
 
 // The numbers are the same on every architecture for calls this recent.
@@ -183,9 +184,7 @@ static int chmod_entry(int dirfd, const char *name, mode_t type, mode_t mode) {
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     result = chmod(proc, mode & 07777);
   }
-  int error = errno;
-  close(fd);
-  errno = error;
+  close_keeping_errno(fd);
   return result;
 }
 
@@ -213,26 +212,6 @@ FS_FUNCTION(mknod_at) {
 
 static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name, int depth, int *created);
 
-static int copy_bytes(int from, int to) {
-  char buffer[65536];
-  for (;;) {
-    ssize_t count = read(from, buffer, sizeof buffer);
-    if (count == 0) return 0;
-    if (count < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    for (ssize_t done = 0; done < count;) {
-      ssize_t written = write(to, buffer + done, (size_t)(count - done));
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        return -1;
-      }
-      done += written;
-    }
-  }
-}
-
 // Owner, then mode (chown clears set-id bits), then times, of an open fd.
 static int finish_fd(int fd, const struct stat *st) {
   struct timespec times[2] = {st->st_atim, st->st_mtim};
@@ -247,10 +226,8 @@ static int copy_directory(int src_dir, const char *src_name, int dst_dir, const 
   int target = openat(dst_dir, dst_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   DIR *listing = target == -1 ? NULL : fdopendir(source);
   if (listing == NULL) {
-    int error = errno;
-    close(source);
-    if (target != -1) close(target);
-    errno = error;
+    close_keeping_errno(source);
+    if (target != -1) close_keeping_errno(target);
     return -1;
   }
   int result = 0;
@@ -295,12 +272,10 @@ static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char
       if (source == -1) return -1;
       int target = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
       if (target != -1) *created = 1;
-      int result = target == -1 ? -1 : copy_bytes(source, target);
+      int result = target == -1 ? -1 : copy_all(source, target);
       if (result == 0) result = finish_fd(target, &st);
-      int error = errno;
-      close(source);
-      if (target != -1) close(target);
-      errno = error;
+      close_keeping_errno(source);
+      if (target != -1) close_keeping_errno(target);
       return result;
     }
     case S_IFDIR:
@@ -324,9 +299,7 @@ static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char
       if (result == 0) result = fchownat(fd, "", st.st_uid, st.st_gid, AT_EMPTY_PATH);
       if (result == 0) result = chmod(proc, st.st_mode & 07777);
       if (result == 0) result = utimensat(AT_FDCWD, proc, times, 0);
-      int error = errno;
-      close(fd);
-      errno = error;
+      close_keeping_errno(fd);
       return result;
     }
   }

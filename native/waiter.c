@@ -441,17 +441,14 @@ int main(int argc, char **argv)
 		}
 		if (info.si_pid != pid) {
 			/* An orphan of the task: reap it and keep waiting. */
-			while (waitpid(info.si_pid, &status, 0) < 0 && errno == EINTR)
-				;
+			reap(info.si_pid, &status);
 			continue;
 		}
 		/* No more forwarding: the pid is about to be released. */
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		child = 0;
-		while (waitpid(pid, &status, 0) < 0) {
-			if (errno != EINTR)
-				return give_up("Failed to reap the task");
-		}
+		if (reap(pid, &status) < 0)
+			return give_up("Failed to reap the task");
 		end_container();
 		/* The task never started: that is a failed launch, said on stderr by the task's process. */
 		int failed = *never_started != 0;
