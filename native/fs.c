@@ -168,18 +168,30 @@ FS_FUNCTION(renameat2) {
   return result;
 }
 
-// Sets the mode of the entry `name` of `dirfd` without following it: through
-// an O_PATH fd, which must still be of `type` (S_IFMT bits).
-static int chmod_entry(int dirfd, const char *name, mode_t type, mode_t mode) {
+// An O_PATH fd on the entry `name` of `dirfd`, not followed, and its stat
+// in *st; EEXIST unless it is (still) of `type` (S_IFMT bits). An fd, or -1
+// with errno.
+static int open_entry(int dirfd, const char *name, mode_t type, struct stat *st) {
   int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd == -1) return -1;
-  struct stat st;
-  int result = fstat(fd, &st);
-  if (result == 0 && (st.st_mode & S_IFMT) != type) {
+  int result = fstat(fd, st);
+  if (result == 0 && (st->st_mode & S_IFMT) != type) {
     errno = EEXIST;
     result = -1;
   }
-  if (result == 0 && (st.st_mode & 07777) != (mode & 07777)) {
+  if (result == 0) return fd;
+  close_keeping_errno(fd);
+  return -1;
+}
+
+// Sets the mode of the entry `name` of `dirfd` without following it: through
+// an O_PATH fd, which must still be of `type` (S_IFMT bits).
+static int chmod_entry(int dirfd, const char *name, mode_t type, mode_t mode) {
+  struct stat st;
+  int fd = open_entry(dirfd, name, type, &st);
+  if (fd == -1) return -1;
+  int result = 0;
+  if ((st.st_mode & 07777) != (mode & 07777)) {
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     result = chmod(proc, mode & 07777);
@@ -286,17 +298,12 @@ static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char
       // Devices, fifos and sockets: a new node of the same kind.
       if (mknodat(dst_dir, dst_name, (st.st_mode & S_IFMT) | 0600, st.st_rdev) == -1) return -1;
       *created = 1;
-      int fd = openat(dst_dir, dst_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      if (fd == -1) return -1;
       struct stat made;
-      int result = fstat(fd, &made);
-      if (result == 0 && (made.st_mode & S_IFMT) != (st.st_mode & S_IFMT)) {
-        errno = EEXIST;
-        result = -1;
-      }
+      int fd = open_entry(dst_dir, dst_name, st.st_mode & S_IFMT, &made);
+      if (fd == -1) return -1;
       char proc[64];
       snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-      if (result == 0) result = fchownat(fd, "", st.st_uid, st.st_gid, AT_EMPTY_PATH);
+      int result = fchownat(fd, "", st.st_uid, st.st_gid, AT_EMPTY_PATH);
       if (result == 0) result = chmod(proc, st.st_mode & 07777);
       if (result == 0) result = utimensat(AT_FDCWD, proc, times, 0);
       close_keeping_errno(fd);
