@@ -439,15 +439,11 @@ export const AT_RECURSIVE = 0x8000;
 // network-cni-setup's own calls (native/net.c): plain openat and openat2,
 // unlinkat, the loopback interface.
 
-interface NetAddon {
+interface Addon {
   net_openat(dirfd: number, path: string, flags: number, mode: number): number;
   net_openat2(dirfd: number, path: string, flags: number, resolve: number, mode: number): number;
   net_unlinkat(dirfd: number, name: string, flags: number): number;
   net_loopback_up(): number;
-}
-
-function net(): NetAddon {
-  return libc() as unknown as NetAddon;
 }
 
 export const O_PATH = 0o10000000;
@@ -560,16 +556,16 @@ export function fchdir(fd: number): void {
 
 /** openat(2); O_CLOEXEC is always added. */
 export function openAt(dirfd: number, path: string, flags: number, mode = 0): number {
-  return check(net().net_openat(dirfd, path, flags, mode), 'openat', `'${path}'`);
+  return check(libc().net_openat(dirfd, path, flags, mode), 'openat', `'${path}'`);
 }
 
 /** openat2(2), retried while the kernel asks for it (EAGAIN); O_CLOEXEC is always added. */
 export function openAt2(dirfd: number, path: string, flags: number, resolve: number, mode = 0): number {
-  return check(net().net_openat2(dirfd, path, flags, resolve, mode), 'openat2', `'${path}'`);
+  return check(libc().net_openat2(dirfd, path, flags, resolve, mode), 'openat2', `'${path}'`);
 }
 
 export function unlinkAt(dirfd: number, name: string, flags = 0): void {
-  check(net().net_unlinkat(dirfd, name, flags), 'unlinkat', `'${name}'`);
+  check(libc().net_unlinkat(dirfd, name, flags), 'unlinkat', `'${name}'`);
 }
 
 /** setns(2) into the namespace the open `fd` is. */
@@ -579,5 +575,5 @@ export function setnsFd(fd: number, nstype: number): void {
 
 /** Brings `lo` up in the calling thread's network namespace. */
 export function loopbackUp(): void {
-  check(net().net_loopback_up(), 'ioctl(SIOCSIFFLAGS)', "'lo'");
+  check(libc().net_loopback_up(), 'ioctl(SIOCSIFFLAGS)', "'lo'");
 }
