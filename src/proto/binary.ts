@@ -11,7 +11,7 @@
 // Unknown fields are dropped too. Any failure is a one-line ProtoError.
 import Long from 'long';
 import protobuf from 'protobufjs/light';
-import { oneLine, ProtoError } from './errors';
+import { oneLine, ProtoError, shown } from './errors';
 import { checkRequired, type FieldInfo, LONG_TYPES, type Message, type MessageInfo, type MessageType, type Schema } from './schema';
 
 // 64-bit values decode to Long (exact), never to a lossy number.
@@ -86,19 +86,19 @@ const SIGNED64 = new Set(['int64', 'sint64', 'sfixed64']);
 // Our form to protobufjs's
 
 function toWire(info: MessageInfo, message: unknown, path: string): Json {
-  if (!isObject(message)) throw new ProtoError(`Expecting a message for field '${path}'`, path);
+  if (!isObject(message)) throw new ProtoError(`Expecting a message for field '${shown(path)}'`, path);
   const out: Json = {};
   for (const field of info.fields) {
     const value = message[field.name];
     if (value === undefined || value === null) continue;
     const at = path === '' ? field.name : `${path}.${field.name}`;
     if (field.key !== undefined) {
-      if (!isObject(value)) throw new ProtoError(`Expecting an object for the map field '${at}'`, at);
+      if (!isObject(value)) throw new ProtoError(`Expecting an object for the map field '${shown(at)}'`, at);
       const map: Json = {};
       for (const key of Object.keys(value)) map[key] = toWireValue(field, value[key], `${at}['${key}']`);
       out[field.name] = map;
     } else if (field.repeated) {
-      if (!Array.isArray(value)) throw new ProtoError(`Expecting an array for field '${at}'`, at);
+      if (!Array.isArray(value)) throw new ProtoError(`Expecting an array for field '${shown(at)}'`, at);
       out[field.name] = value.map((element: unknown, i) => toWireValue(field, element, `${at}[${i}]`));
     } else {
       out[field.name] = toWireValue(field, value, at);
@@ -108,12 +108,12 @@ function toWire(info: MessageInfo, message: unknown, path: string): Json {
 }
 
 function toWireValue(field: FieldInfo, value: unknown, path: string): unknown {
-  const wrong = (): ProtoError => new ProtoError(`Can't write ${typeof value} as ${field.type} for field '${path}'`, path);
+  const wrong = (): ProtoError => new ProtoError(`Can't write ${typeof value} as ${field.type} for field '${shown(path)}'`, path);
   if (field.kind === 'message') return toWire(field.message(), value, path);
   if (field.kind === 'enum') {
     if (typeof value === 'string') {
       const number = field.enumInfo!.numbers.get(value);
-      if (number === undefined) throw new ProtoError(`Failed to find enum for '${value}' in field '${path}'`, path);
+      if (number === undefined) throw new ProtoError(`Failed to find enum for '${value}' in field '${shown(path)}'`, path);
       return number;
     }
     if (typeof value === 'number' && field.enumInfo!.names.has(value)) return value;
@@ -138,13 +138,13 @@ function toWireValue(field: FieldInfo, value: unknown, path: string): unknown {
         if (typeof value !== 'bigint' && !(typeof value === 'number' && Number.isInteger(value))) throw wrong();
         const big = BigInt(value);
         const fits = SIGNED64.has(field.type) ? BigInt.asIntN(64, big) === big : BigInt.asUintN(64, big) === big;
-        if (!fits) throw new ProtoError(`Expecting a ${field.type} for field '${path}', not ${big}`, path);
+        if (!fits) throw new ProtoError(`Expecting a ${field.type} for field '${shown(path)}', not ${big}`, path);
         // protobufjs takes any {low, high} pair as a 64-bit value.
         return { low: Number(BigInt.asUintN(32, big)) | 0, high: Number(BigInt.asUintN(32, big >> 32n)) | 0 };
       }
       const [min, max] = RANGE32[field.type]!;
       if (typeof value !== 'number' || !Number.isInteger(value)) throw wrong();
-      if (value < min || value > max) throw new ProtoError(`Expecting a ${field.type} for field '${path}', not ${value}`, path);
+      if (value < min || value > max) throw new ProtoError(`Expecting a ${field.type} for field '${shown(path)}', not ${value}`, path);
       return value;
     }
   }

@@ -24,6 +24,14 @@ export function quote(value: string): string {
   return quoteValue(value, QUOTE_LIMIT);
 }
 
+/**
+ * A field's path for a message, cut in the middle when very long (values
+ * nested deep in arrays make paths of any length).
+ */
+export function shown(path: string): string {
+  return path.length <= 200 ? path : `${path.slice(0, 90)}...${path.slice(-90)}`;
+}
+
 /** The message of anything thrown, as one line. */
 export function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);

@@ -32,9 +32,10 @@
 // written with it (`"shell":true`, `"failover_timeout":0.0`); doubles
 // always with a fraction or an exponent (`15.0`, `1e21`), as rapidjson
 // writes them; 64-bit integers as JSON numbers, exact; bytes as padded
-// base64; enums by name. NaN and infinities can't be written (stout would
-// abort): an error.
-import { ProtoError, quote } from './errors';
+// base64; enums by name. Infinities are written as the strings stout reads
+// them from ("Infinity", "-Infinity"); NaN, which nothing reads, can't be
+// written (stout would abort): an error.
+import { ProtoError, quote, shown } from './errors';
 import {
   checkRequired,
   type FieldInfo,
@@ -278,7 +279,7 @@ function kindOf(value: unknown): string {
 }
 
 function notExpecting(value: unknown, path: string): ProtoError {
-  return new ProtoError(`Not expecting a JSON ${kindOf(value)} for field '${path}'`, path);
+  return new ProtoError(`Not expecting a JSON ${kindOf(value)} for field '${shown(path)}'`, path);
 }
 
 const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`);
@@ -308,14 +309,14 @@ function mapKey(field: FieldInfo, key: string, path: string): string {
   if (type === 'string') return key;
   if (type === 'bool') {
     if (key === 'true' || key === 'false') return key;
-    throw new ProtoError(`Failed to parse '${quote(key)}' as a JSON boolean for field '${path}'`, path);
+    throw new ProtoError(`Failed to parse '${quote(key)}' as a JSON boolean for field '${shown(path)}'`, path);
   }
-  if (!DIGITS.test(key)) throw new ProtoError(`Failed to parse '${quote(key)}' as a JSON number for field '${path}'`, path);
+  if (!DIGITS.test(key)) throw new ProtoError(`Failed to parse '${quote(key)}' as a JSON number for field '${shown(path)}'`, path);
   return String(integer(type, key, key, path));
 }
 
 /** An integer of protobuf type `type` from a JSON number or a numeric string. */
-function integer(type: string, value: number | bigint | string, shown: unknown, path: string): number | bigint {
+function integer(type: string, value: number | bigint | string, input: unknown, path: string): number | bigint {
   const range = RANGES[type]!;
   let big: bigint | undefined;
   if (typeof value === 'bigint') big = value;
@@ -327,8 +328,8 @@ function integer(type: string, value: number | bigint | string, shown: unknown, 
     if (digits.length <= 20) big = negative ? -BigInt(digits) : BigInt(digits);
   }
   if (big === undefined || big < range.min || big > range.max) {
-    const given = typeof shown === 'string' ? `'${quote(shown)}'` : String(shown);
-    throw new ProtoError(`Expecting ${article(type)} for field '${path}', not ${given}`, path);
+    const given = typeof input === 'string' ? `'${quote(input)}'` : String(input);
+    throw new ProtoError(`Expecting ${article(type)} for field '${shown(path)}', not ${given}`, path);
   }
   return LONG_TYPES.has(type) ? big : Number(big);
 }
@@ -351,7 +352,7 @@ function base64(text: string, path: string): Uint8Array {
       continue;
     }
     const character = String.fromCodePoint(text.codePointAt(i)!);
-    throw new ProtoError(`Failed to base64 decode bytes field '${path}': Invalid character '${quote(character)}'`, path);
+    throw new ProtoError(`Failed to base64 decode bytes field '${shown(path)}': Invalid character '${quote(character)}'`, path);
   }
   clean += text.slice(from, end);
   const buffer = Buffer.from(clean, 'base64');
@@ -462,7 +463,7 @@ class Reader {
     if (field.kind === 'enum') {
       if (field.enumInfo!.numbers.has(value)) return value;
       if (field.required || this.strict) {
-        throw new ProtoError(`Failed to find enum for '${quote(value)}' in field '${path}'`, path);
+        throw new ProtoError(`Failed to find enum for '${quote(value)}' in field '${shown(path)}'`, path);
       }
       return DROP;
     }
@@ -476,18 +477,18 @@ class Reader {
         if (this.strict) throw notExpecting(value, path);
         if (value === 'true') return true;
         if (value === 'false') return false;
-        throw new ProtoError(`Failed to parse '${quote(value)}' as a JSON boolean for field '${path}'`, path);
+        throw new ProtoError(`Failed to parse '${quote(value)}' as a JSON boolean for field '${shown(path)}'`, path);
       case 'double':
       case 'float':
         if (this.strict) throw notExpecting(value, path);
         if (value === 'Infinity') return Infinity;
         if (value === '-Infinity') return -Infinity;
         if (NUMBER.test(value)) return this.fromNumber(field, Number(value), path);
-        throw new ProtoError(`Failed to parse '${quote(value)}' as a JSON number for field '${path}'`, path);
+        throw new ProtoError(`Failed to parse '${quote(value)}' as a JSON number for field '${shown(path)}'`, path);
       default:
         if (DIGITS.test(value)) return integer(field.type, value, value, path);
         if (!this.strict && NUMBER.test(value)) return integer(field.type, Number(value), value, path);
-        throw new ProtoError(`Failed to parse '${quote(value)}' as a JSON number for field '${path}'`, path);
+        throw new ProtoError(`Failed to parse '${quote(value)}' as a JSON number for field '${shown(path)}'`, path);
     }
   }
 
@@ -561,7 +562,7 @@ function defaultOf(field: FieldInfo, declared = true): Read {
 
 class Writer {
   message(info: MessageInfo, message: unknown, path: string): string {
-    if (!isObject(message)) throw new ProtoError(`Expecting a message for field '${path}'`, path);
+    if (!isObject(message)) throw new ProtoError(`Expecting a message for field '${shown(path)}'`, path);
     let text = '{';
     for (const field of info.fields) {
       const value = message[field.name];
@@ -570,7 +571,7 @@ class Writer {
       if (value === undefined || value === null) {
         if (field.writesDefault) written = this.value(field, defaultOf(field), fieldPath);
       } else if (field.key !== undefined) {
-        if (!isObject(value)) throw new ProtoError(`Expecting an object for the map field '${fieldPath}'`, fieldPath);
+        if (!isObject(value)) throw new ProtoError(`Expecting an object for the map field '${shown(fieldPath)}'`, fieldPath);
         const keys = Object.keys(value);
         if (keys.length > 0) {
           written = `{${keys
@@ -578,7 +579,7 @@ class Writer {
             .join(',')}}`;
         }
       } else if (field.repeated) {
-        if (!Array.isArray(value)) throw new ProtoError(`Expecting an array for field '${fieldPath}'`, fieldPath);
+        if (!Array.isArray(value)) throw new ProtoError(`Expecting an array for field '${shown(fieldPath)}'`, fieldPath);
         if (value.length > 0) {
           written = `[${value.map((element: unknown, i) => this.value(field, element, `${fieldPath}[${i}]`)).join(',')}]`;
         }
@@ -591,13 +592,13 @@ class Writer {
   }
 
   private value(field: FieldInfo, value: unknown, path: string): string {
-    const wrong = (): ProtoError => new ProtoError(`Can't write ${kindOf(value)} ${typeof value === 'string' ? `'${quote(value)}' ` : ''}as ${field.kind === 'scalar' ? field.type : field.type} for field '${path}'`, path);
+    const wrong = (): ProtoError => new ProtoError(`Can't write ${kindOf(value)} ${typeof value === 'string' ? `'${quote(value)}' ` : ''}as ${field.kind === 'scalar' ? field.type : field.type} for field '${shown(path)}'`, path);
     if (field.kind === 'message') return this.message(field.message(), value, path);
     if (field.kind === 'enum') {
       const names = field.enumInfo!;
       if (typeof value === 'string' && names.numbers.has(value)) return `"${value}"`;
       if (typeof value === 'number' && names.names.has(value)) return `"${names.names.get(value)!}"`;
-      if (typeof value === 'string') throw new ProtoError(`Failed to find enum for '${quote(value)}' in field '${path}'`, path);
+      if (typeof value === 'string') throw new ProtoError(`Failed to find enum for '${quote(value)}' in field '${shown(path)}'`, path);
       throw wrong();
     }
     switch (field.type) {
@@ -614,7 +615,10 @@ class Writer {
       case 'float': {
         if (typeof value !== 'number' && typeof value !== 'bigint') throw wrong();
         const number = field.type === 'float' ? Math.fround(Number(value)) : Number(value);
-        if (!Number.isFinite(number)) throw new ProtoError(`Can't write ${number} as JSON for field '${path}'`, path);
+        // stout can't write these (rapidjson refuses, and it aborts); its
+        // reader takes the infinities as strings, so we write them so.
+        if (Number.isNaN(number)) throw new ProtoError(`Can't write NaN as JSON for field '${shown(path)}'`, path);
+        if (!Number.isFinite(number)) return number > 0 ? '"Infinity"' : '"-Infinity"';
         return formatDouble(number);
       }
       default: {

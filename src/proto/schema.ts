@@ -1,7 +1,7 @@
 // The schema the protobuf layer is driven by: descriptors that build-proto.mjs
 // makes from src/proto/**/*.proto at build time, linked here on first use.
 // Nothing in the JSON mapping or the binary codec knows a message by hand.
-import { ProtoError } from './errors';
+import { ProtoError, shown } from './errors';
 
 /** One field as build-proto.mjs describes it. */
 export interface FieldDescriptor {
@@ -244,7 +244,8 @@ export function missingRequired(info: MessageInfo, message: Message, prefix = ''
 export function checkRequired(info: MessageInfo, message: Message, prefix = ''): void {
   const missing = missingRequired(info, message, prefix);
   if (missing.length > 0) {
-    const shown = missing.length > 10 ? [...missing.slice(0, 10), `and ${missing.length - 10} more`] : missing;
-    throw new ProtoError(`Missing required fields: ${shown.join(', ')}`, missing[0]);
+    const list = missing.slice(0, 10).map(shown);
+    if (missing.length > 10) list.push(`and ${missing.length - 10} more`);
+    throw new ProtoError(`Missing required fields: ${list.join(', ')}`, missing[0]);
   }
 }
