@@ -250,6 +250,7 @@ export interface ReadOptions {
 
 /** What an unknown enum name in an optional or repeated field reads as. */
 const DROP = Symbol('drop');
+/** A field's value as read: a scalar, a message, or DROP. */
 type Read = unknown;
 
 const DIGITS = /^-?[0-9]+$/;
@@ -592,7 +593,10 @@ class Writer {
   }
 
   private value(field: FieldInfo, value: unknown, path: string): string {
-    const wrong = (): ProtoError => new ProtoError(`Can't write ${kindOf(value)} ${typeof value === 'string' ? `'${quote(value)}' ` : ''}as ${field.kind === 'scalar' ? field.type : field.type} for field '${shown(path)}'`, path);
+    const wrong = (): ProtoError => {
+      const given = typeof value === 'string' ? `string '${quote(value)}'` : kindOf(value);
+      return new ProtoError(`Can't write ${given} as ${field.type} for field '${shown(path)}'`, path);
+    };
     if (field.kind === 'message') return this.message(field.message(), value, path);
     if (field.kind === 'enum') {
       const names = field.enumInfo!;
