@@ -23,13 +23,13 @@ import { ProtoError, quote } from '../proto/errors';
 import { readJson } from '../proto/json';
 import {
   CapabilityInfo as CapabilityInfoType,
-  type CapabilityInfoMessage,
   CommandInfo as CommandInfoType,
   type CommandInfoMessage,
   ContainerLaunchInfo,
   type ContainerLaunchInfoMessage,
 } from '../proto/launch';
 import type { mesos } from '../proto/generated/types';
+import type { MessageType } from '../proto/schema';
 import type { JsonValue } from '../subcommand/flags';
 
 // ---------------------------------------------------------------------------
@@ -38,10 +38,12 @@ import type { JsonValue } from '../subcommand/flags';
 export type LaunchInfoErrorKind = 'parse' | 'validate';
 
 /**
- * A launch description we refuse. `kind` is 'parse' for malformed input (the
- * message is "<path>: <what is wrong>") and 'validate' for the checks Mesos
- * makes after parsing, whose messages are Mesos's own one-liners, e.g.
- * "Shell command is not specified".
+ * A launch description we refuse. `kind` is 'parse' for malformed input and
+ * for values we can't carry out: the mapping's words naming the field
+ * ("Not expecting a JSON number for field 'launch_info.rootfs'") or ours
+ * ("<path>: <what is wrong>"), `path` being that field. 'validate' is for
+ * the checks Mesos makes after parsing, whose messages are Mesos's own
+ * one-liners, e.g. "Shell command is not specified".
  */
 export class LaunchInfoError extends Error {
   override readonly name = 'LaunchInfoError';
@@ -311,7 +313,7 @@ function fail(path: string, reason: string): never {
 }
 
 /** Reads `json` as a message of `type`, strictly; the mapping's errors become LaunchInfoErrors. */
-function read<T>(type: Parameters<typeof readJson<T>>[0], json: unknown, root: string): T {
+function read<T>(type: MessageType<T>, json: unknown, root: string): T {
   try {
     return readJson(type, json, { strict: true, root });
   } catch (error) {
@@ -379,7 +381,8 @@ export function validatePreExecCommand(command: CommandInfo): void {
   }
 }
 
-function capabilitiesOf(info: CapabilityInfoMessage | { capabilities?: mesos.CapabilityInfo.Capability[] }, path: string): number[] {
+/** A CapabilityInfo, or a seccomp Filter (the same field): Linux numbers, sorted and unique. */
+function capabilitiesOf(info: { capabilities?: mesos.CapabilityInfo.Capability[] }, path: string): number[] {
   const numbers = (info.capabilities ?? []).map((name, i) => CAPABILITY_BY_NAME.get(supported(name, `${path}.capabilities[${i}]`))!);
   return [...new Set(numbers)].sort((a, b) => a - b);
 }
