@@ -101,7 +101,7 @@ t.test('what this mesos-execute cannot honour is refused in one line', async (t)
       [['--resources=cpus:100000'], /^The local agent can't offer 'cpus:100000'/],
       [['--resources=gpus:1'], /^Failed to parse resources 'gpus:1': /],
       [['--rootfs=/no/such/rootfs'], /^Root filesystem '\/no\/such\/rootfs' does not exist$/m],
-      [['--effective_capabilities={"capabilities":["NO_SUCH"]}'], /^Invalid --effective_capabilities: capabilities\[0\]: /],
+      [['--effective_capabilities={"capabilities":["NO_SUCH"]}'], /^Invalid --effective_capabilities: Failed to find enum for 'NO_SUCH' in field 'capabilities\[0\]'$/m],
       [['--rlimits={"rlimits":[{"type":"RLMT_CPU","soft":1}]}'], /^Invalid --rlimits: rlimits\[0\]: Invalid rlimit values/],
     );
   } else {
