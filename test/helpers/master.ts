@@ -47,10 +47,12 @@ export interface RequestOptions {
 /** One HTTP request with Node's client; resolves with the whole answer. */
 export function request(url: string, options: RequestOptions = {}): Promise<Reply> {
   const target = new URL(options.path ?? SCHEDULER, url);
+  const headers: Record<string, string | number> = { ...options.headers };
+  if (options.body !== undefined) headers['Content-Length'] = Buffer.byteLength(options.body);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       target,
-      { method: options.method ?? 'POST', headers: options.headers ?? {}, agent: false },
+      { method: options.method ?? 'POST', headers, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
