@@ -85,7 +85,8 @@ export class Subscription {
   /** Chunks that did not hold exactly one whole record. */
   readonly misaligned: Buffer[] = [];
   ended = false;
-  private cursor = 0;
+  /** Events already returned by next(), by index. */
+  private readonly taken = new Set<number>();
   private waiters: Array<() => void> = [];
   private readonly reader = new RecordReader();
   private destroy: () => void = () => {};
@@ -135,14 +136,14 @@ export class Subscription {
     for (const waiter of waiters) waiter();
   }
 
-  /** The next event (after those already taken) that matches; fails after `timeoutMs`. */
+  /** The first event not yet taken that matches, waiting for it; fails after `timeoutMs`. */
   async next(match: Event['type'] | ((event: Event) => boolean), timeoutMs = 5000): Promise<Event> {
     const test = typeof match === 'string' ? (e: Event) => e.type === match : match;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      for (let i = this.cursor; i < this.events.length; i++) {
-        if (test(this.events[i]!)) {
-          this.cursor = i + 1;
+      for (let i = 0; i < this.events.length; i++) {
+        if (!this.taken.has(i) && test(this.events[i]!)) {
+          this.taken.add(i);
           return this.events[i]!;
         }
       }
