@@ -216,3 +216,57 @@ t.test('a closed stream with a failover timeout: not subscribed meanwhile, back 
   back.close();
   await agent.waitFor('shutdownFramework', (c) => c.frameworkId === framework.frameworkId, 3000);
 });
+
+t.test('UPDATE_FRAMEWORK: 200 and applied; 400 with the reason', async (t) => {
+  const master = await testMaster(t);
+  addTestAgent(master);
+  const framework = await subscribed(t, master.url, frameworkInfo({ principal: 'p' }));
+  const F = { value: framework.frameworkId };
+  const update = (info: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    framework.call(master.url, {
+      type: 'UPDATE_FRAMEWORK',
+      update_framework: { framework_info: { ...frameworkInfo({ principal: 'p' }), id: F, ...info }, ...extra },
+    });
+
+  const renamed = await update({ name: 'renamed' });
+  t.equal(renamed.status, 200);
+  t.equal(renamed.body, '');
+  let state = JSON.parse((await request(master.url, { method: 'GET', path: '/master/state' })).body);
+  t.equal(state.frameworks[0].name, 'renamed');
+
+  const cases: Array<[Record<string, unknown>, Record<string, unknown>, string]> = [
+    [{ user: 'other' }, {}, "FrameworkInfo update is not valid: Updating 'FrameworkInfo.user' is unsupported; attempted to update from 'tester' to 'other'"],
+    [{ principal: 'q' }, {}, "FrameworkInfo update is not valid: Changing framework's principal is not allowed."],
+    [{ checkpoint: true }, {}, "FrameworkInfo update is not valid: Updating 'FrameworkInfo.checkpoint' is unsupported; attempted to update from 'false' to 'true'"],
+    [{ role: 'a//b' }, {}, "Supplied FrameworkInfo is not valid: 'FrameworkInfo.role' is not a valid role: Role 'a//b' cannot contain two adjacent slashes"],
+    [{}, { suppressed_roles: ['x', 'a'] }, "'UpdateFramework' call is not valid: Suppressed roles { a, x } are not contained in the set of roles"],
+  ];
+  for (const [info, extra, message] of cases) {
+    const reply = await update(info, extra);
+    t.equal(reply.status, 400, message.slice(0, 60));
+    t.equal(reply.body, message);
+  }
+
+  // Suppressing every role through an update: offers stop.
+  await framework.next('OFFERS');
+  t.equal((await update({}, { suppressed_roles: ['*'] })).status, 200);
+  state = JSON.parse((await request(master.url, { method: 'GET', path: '/master/state' })).body);
+  for (const offer of state.frameworks[0].offers) {
+    await framework.call(master.url, { type: 'DECLINE', decline: { offer_ids: [{ value: offer.id }], filters: { refuse_seconds: 0 } } });
+  }
+  const before = framework.all('OFFERS').length;
+  await sleep(300);
+  t.equal(framework.all('OFFERS').length, before, 'no offers while suppressed');
+});
+
+t.test('stop: streams end, the port is free again', async (t) => {
+  const master = await testMaster(t);
+  const framework = await subscribe(master.url);
+  await framework.next('SUBSCRIBED');
+  await master.stop();
+  await framework.done;
+  t.ok(framework.ended, 'the stream ended');
+  const again = await testMaster(t, { port: master.port });
+  t.equal(again.port, master.port, 'the same port binds again');
+  t.equal((await request(again.url, { method: 'GET', path: '/master/health' })).status, 200);
+});

@@ -282,3 +282,32 @@ t.test('MESSAGE, SHUTDOWN and REQUEST: 202, passed to the agent or ignored; exec
   agent.link.executorExited(framework.frameworkId, 'exec', 256);
   t.same((await framework.next('FAILURE')).failure, { agent_id: { value: agent.link.agentId }, executor_id: { value: 'exec' }, status: 256 });
 });
+
+t.test('RECONCILE_OPERATIONS: every operation named is unknown to this master', async (t) => {
+  const master = await testMaster(t);
+  const agent = addTestAgent(master);
+  const framework = await subscribed(t, master.url);
+  const reply = await framework.call(master.url, {
+    type: 'RECONCILE_OPERATIONS',
+    reconcile_operations: {
+      operations: [
+        { operation_id: { value: 'a' }, agent_id: { value: agent.link.agentId } },
+        { operation_id: { value: 'b' }, agent_id: { value: 'no-such-agent' } },
+        { operation_id: { value: 'c' } },
+      ],
+    },
+  });
+  t.equal(reply.status, 202);
+  const statuses = [];
+  for (let i = 0; i < 3; i++) statuses.push((await framework.next('UPDATE_OPERATION_STATUS')).update_operation_status!.status);
+  t.same(statuses, [
+    { operation_id: { value: 'a' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Operation is unknown', agent_id: { value: agent.link.agentId } },
+    { operation_id: { value: 'b' }, state: 'OPERATION_UNKNOWN', message: 'Reconciliation: Both operation and agent are unknown', agent_id: { value: 'no-such-agent' } },
+    { operation_id: { value: 'c' }, state: 'OPERATION_UNKNOWN', message: "Reconciliation: Operation is unknown and no 'agent_id' was provided" },
+  ]);
+  const ack = await framework.call(master.url, {
+    type: 'ACKNOWLEDGE_OPERATION_STATUS',
+    acknowledge_operation_status: { agent_id: { value: agent.link.agentId }, operation_id: { value: 'a' }, uuid: 'AAAAAAAAQACAAAAAAAAAAA==' },
+  });
+  t.equal(ack.status, 202, 'an acknowledgement of nothing: 202, dropped');
+});

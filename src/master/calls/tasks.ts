@@ -1,7 +1,5 @@
-// KILL, ACKNOWLEDGE, RECONCILE, SHUTDOWN, MESSAGE and REQUEST
-// (master/master.cpp kill, acknowledge, reconcile, shutdown, message,
-// request), and the operation feedback calls, which have nothing to act
-// on in a master without operations.
+// KILL, ACKNOWLEDGE, RECONCILE, SHUTDOWN and MESSAGE (master/master.cpp
+// kill, acknowledge, reconcile, shutdown, message).
 import { decodeBase64 } from '../codec/base64';
 import type { Master } from '../master';
 import type { FrameworkRecord, TaskRecord } from '../records';

@@ -14,6 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { accept } from '../calls/accept';
 import { decline, inverseOffers, revive, suppress } from '../calls/offers';
+import { acknowledgeOperationStatus, reconcileOperations } from '../calls/operations';
 import { connectionClosed, subscribe, teardown } from '../calls/subscribe';
 import { acknowledge, kill, message, reconcile, shutdown } from '../calls/tasks';
 import { updateFramework } from '../calls/update-framework';
@@ -98,10 +99,13 @@ function dispatch(master: Master, framework: FrameworkRecord, call: Call, res: S
       message(master, framework, call.message!);
       break;
     case 'REQUEST':
+      // Mesos's allocator takes resource requests and ignores them.
+      break;
     case 'ACKNOWLEDGE_OPERATION_STATUS':
+      acknowledgeOperationStatus(master, framework);
+      break;
     case 'RECONCILE_OPERATIONS':
-      // Nothing to act on: the allocator takes no requests, and this
-      // master has no operations to acknowledge or reconcile.
+      reconcileOperations(master, framework, call.reconcile_operations!);
       break;
     case 'UPDATE_FRAMEWORK': {
       const result = updateFramework(master, framework, call.update_framework!);
