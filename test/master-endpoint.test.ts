@@ -63,7 +63,10 @@ t.test('413 for a body over the limit, after the content type and before parsing
   const reply = await request(master.url, { headers: JSON_TYPE, body: big });
   t.equal(reply.status, 413);
   t.equal(reply.body, 'Request body is larger than 1024 bytes');
+  t.equal(reply.headers.connection, 'close');
   t.equal((await request(master.url, { headers: { 'Content-Type': 'text/plain' }, body: big })).status, 415);
+  t.equal((await request(master.url, { method: 'PUT', headers: JSON_TYPE, body: big })).status, 405);
+  t.equal((await request(master.url, { body: big })).status, 400, 'no Content-Type');
   t.equal((await request(master.url, { method: 'GET', path: '/master/health' })).status, 200);
 });
 

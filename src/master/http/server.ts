@@ -7,8 +7,8 @@
 //   /master/state, /master/state.json                    everything known
 //
 // Anything else is 404. A request whose body goes over the limit is
-// answered once it has ended (413 on the scheduler endpoint); one that
-// keeps sending far beyond it is cut off.
+// answered as soon as it does (413 on the scheduler endpoint, after the
+// checks that need only the headers), and its connection closed.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Master } from '../master';
 import { writeJson, type JsonOut } from './json-writer';
@@ -18,21 +18,37 @@ import { stateJson, versionJson } from './state';
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-/** Past this many times the limit, the sender is not waited for. */
-const CUT_OFF_FACTOR = 4;
+/** How long a sender cut off for a body over the limit has to read its answer. */
+const LINGER_MS = 1000;
 
-function readBody(req: IncomingMessage, limit: number, done: (body: RequestBody) => void): void {
+/**
+ * Reads the body, then calls `done`. A body over `limit` is not read on:
+ * `done` comes at once (with `tooLarge`), the answer says the connection
+ * closes, and it does close soon after the answer is out.
+ */
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number, done: (body: RequestBody) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
+  let answered = false;
   req.on('data', (chunk: Buffer) => {
+    if (answered) return;
     size += chunk.length;
-    if (size > limit * CUT_OFF_FACTOR) {
-      req.socket.destroy();
+    if (size <= limit) {
+      chunks.push(chunk);
       return;
     }
-    if (size <= limit) chunks.push(chunk);
+    answered = true;
+    chunks.length = 0;
+    req.pause();
+    res.setHeader('Connection', 'close');
+    res.on('finish', () => setTimeout(() => req.socket.destroy(), LINGER_MS).unref());
+    done({ bytes: Buffer.alloc(0), tooLarge: true, limit });
   });
-  req.on('end', () => done({ bytes: size > limit ? Buffer.alloc(0) : Buffer.concat(chunks), tooLarge: size > limit, limit }));
+  req.on('end', () => {
+    if (answered) return;
+    answered = true;
+    done({ bytes: Buffer.concat(chunks), tooLarge: false, limit });
+  });
   req.on('error', () => {});
 }
 
@@ -66,7 +82,7 @@ function route(master: Master, req: IncomingMessage, res: ServerResponse, body: 
 /** A server for the master `master()` returns (made once the port is known). */
 export function createMasterServer(master: () => Master, maxBodyBytes = DEFAULT_MAX_BODY_BYTES): Server {
   const server = createServer((req, res) => {
-    readBody(req, maxBodyBytes, (body) => {
+    readBody(req, res, maxBodyBytes, (body) => {
       try {
         route(master(), req, res, body);
       } catch (error) {
