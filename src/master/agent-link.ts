@@ -3,7 +3,60 @@
 import type { Agent, AgentLink, AgentRegistration, AgentStatusUpdate } from './agents';
 import { decodeBase64 } from './codec/base64';
 import { isUuidBytes } from './ids';
-import type { Master } from './master';
+import { type Master, MESOS_VERSION } from './master';
+import type { AgentRecord } from './records';
+import { add, upgrade } from './resources';
+
+/** Removes an agent: its tasks are lost (and the frameworks told), its offers rescinded, FAILURE to every framework. */
+function removeAgent(master: Master, agent: AgentRecord, cause: string): void {
+  master.allocator.removeAgent(agent.id);
+  for (const [frameworkId, tasks] of [...agent.tasks]) {
+    const framework = master.frameworks.get(frameworkId);
+    for (const task of [...tasks.values()]) {
+      const status = master.masterStatus({
+        taskId: task.info.task_id.value,
+        state: 'TASK_LOST',
+        message: `Agent ${agent.hostname} removed: ${cause}`,
+        reason: 'REASON_AGENT_REMOVED',
+        agentId: agent.id,
+        executorId: task.info.executor?.executor_id.value,
+      });
+      master.updateTask(task, status);
+      master.removeTask(task);
+      if (framework !== undefined) master.forward(framework, status);
+    }
+  }
+  for (const framework of master.frameworks.values()) framework.executors.delete(agent.id);
+  for (const offerId of [...agent.offers]) master.rescindOffer(master.offers.get(offerId)!);
+  master.agents.delete(agent.id);
+  for (const framework of master.frameworks.values()) {
+    master.send(framework, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
+  }
+}
+
+/** An agent's record; like Mesos's local agents, it shares the master's address unless it has its own. */
+function newAgentRecord(master: Master, registration: AgentRegistration, agentId: string, agent: Agent): AgentRecord {
+  const sequence = Number(agentId.slice(agentId.lastIndexOf('-S') + 2));
+  const processId = registration.processId ?? `slave(${sequence + 1})`;
+  const ip = registration.address?.ip ?? master.info.address!.ip!;
+  const port = registration.address?.port ?? master.info.port;
+  return {
+    id: agentId,
+    hostname: registration.hostname,
+    pid: `${processId}@${ip}:${port}`,
+    ip,
+    port,
+    processId,
+    resources: add([], registration.resources.map(upgrade)),
+    attributes: [...(registration.attributes ?? [])],
+    capabilities: [...(registration.capabilities ?? [])],
+    version: registration.version ?? MESOS_VERSION,
+    agent,
+    registeredTime: master.nowSeconds(),
+    tasks: new Map(),
+    offers: new Set(),
+  };
+}
 
 function statusUpdate(master: Master, agentId: string, update: AgentStatusUpdate): void {
   const agent = master.agents.get(agentId);
@@ -21,7 +74,7 @@ function statusUpdate(master: Master, agentId: string, update: AgentStatusUpdate
 /** Registers an agent under a new id "<master id>-S<n>"; its resources are offered from the next allocation on. */
 export function registerAgent(master: Master, registration: AgentRegistration, agent: Agent): AgentLink {
   const agentId = master.ids.agent();
-  const record = master.newAgentRecord(registration, agentId, agent, master.agents.size + 1);
+  const record = newAgentRecord(master, registration, agentId, agent);
   master.agents.set(agentId, record);
   master.allocator.addAgent(agentId, record.resources);
   master.allocateSoon();
@@ -49,7 +102,7 @@ export function registerAgent(master: Master, registration: AgentRegistration, a
       });
     },
     unregister() {
-      if (live()) master.removeAgent(record, 'the agent unregistered');
+      if (live()) removeAgent(master, record, 'the agent unregistered');
     },
   };
 }

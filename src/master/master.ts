@@ -4,16 +4,17 @@
 // that take Event objects.
 //
 // This file holds the registry and the primitives every call shares
-// (sending, offers, tasks, removing frameworks and agents), the way
-// Mesos's Master does (master/master.cpp); the calls live beside it.
-import type { AgentRegistration } from './agents';
+// (sending, taking offers back, tasks, removing frameworks), the way
+// Mesos's Master does (master/master.cpp); making offers is ./offers, the
+// calls are ./calls.
 import { Allocator } from './allocator';
 import { type Clock, systemClock, type Timer } from './clock';
 import { IdSequence, newUuid } from './ids';
 import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from './records';
-import { add, downgrade, upgrade } from './resources';
+import { makeOffers } from './offers';
+import { add } from './resources';
 import { isTerminal, masterStatus, type MasterStatus } from './status';
-import type { Event, FrameworkInfo, MasterInfo, Offer, Resource, TaskInfo, TaskStatus } from './types';
+import type { Event, FrameworkInfo, MasterInfo, Resource, TaskInfo, TaskStatus } from './types';
 import { hasCapability, rolesOf } from './validation/framework';
 
 /** The Mesos version this master speaks as (its API and messages are 1.12.0's). */
@@ -265,59 +266,9 @@ export class Master {
     return total;
   }
 
-  /** An offer as the framework sees it: resources in the form its capabilities ask for. */
-  private offerFor(framework: FrameworkRecord, offer: Offer): Offer {
-    const multiRole = hasCapability(framework.info, 'MULTI_ROLE');
-    const refinement = hasCapability(framework.info, 'RESERVATION_REFINEMENT');
-    const resources = (offer.resources ?? []).map((resource) => {
-      let out: Resource = { ...resource };
-      if (!multiRole) delete out.allocation_info;
-      if (!refinement) out = downgrade(out);
-      return out;
-    });
-    const out: Offer = { ...offer, resources };
-    if (!multiRole) delete out.allocation_info;
-    return out;
-  }
-
   /** One allocation cycle: offers go out, one OFFERS event per framework. */
   allocate(): void {
-    if (this.stopped) return;
-    const now = this.clock.now();
-    const batches = new Map<string, Offer[]>();
-    for (const allocation of this.allocator.allocate(now)) {
-      const framework = this.frameworks.get(allocation.frameworkId);
-      const agent = this.agents.get(allocation.agentId);
-      if (framework === undefined || framework.connection === undefined || !framework.active || agent === undefined) {
-        this.allocator.recover(allocation.frameworkId, allocation.agentId, allocation.resources, now);
-        continue;
-      }
-      const offer: Offer = {
-        id: { value: this.ids.offer() },
-        framework_id: { value: framework.id },
-        agent_id: { value: agent.id },
-        hostname: agent.hostname,
-        url: { scheme: 'http', address: { hostname: agent.hostname, ip: agent.ip, port: agent.port }, path: `/${agent.processId}` },
-        resources: allocation.resources,
-        attributes: agent.attributes,
-        executor_ids: [...(framework.executors.get(agent.id) ?? [])].map((value) => ({ value })),
-        allocation_info: { role: allocation.role },
-      };
-      const record: OfferRecord = {
-        offer,
-        frameworkId: framework.id,
-        agentId: agent.id,
-        role: allocation.role,
-        resources: allocation.resources,
-      };
-      this.offers.set(offer.id.value, record);
-      framework.offers.add(offer.id.value);
-      agent.offers.add(offer.id.value);
-      batches.set(framework.id, [...(batches.get(framework.id) ?? []), this.offerFor(framework, offer)]);
-    }
-    for (const [frameworkId, offers] of batches) {
-      this.send(this.frameworks.get(frameworkId)!, { type: 'OFFERS', offers: { offers } });
-    }
+    if (!this.stopped) makeOffers(this);
   }
 
   // -------------------------------------------------------------------------
@@ -395,54 +346,5 @@ export class Master {
     let offered: Resource[] = [];
     for (const offerId of agent.offers) offered = add(offered, this.offers.get(offerId)!.resources);
     return offered;
-  }
-
-  /** Removes an agent: its tasks are lost (and the frameworks told), its offers rescinded, FAILURE to every framework. */
-  removeAgent(agent: AgentRecord, cause: string): void {
-    this.allocator.removeAgent(agent.id);
-    for (const [frameworkId, tasks] of [...agent.tasks]) {
-      const framework = this.frameworks.get(frameworkId);
-      for (const task of [...tasks.values()]) {
-        const status = this.masterStatus({
-          taskId: task.info.task_id.value,
-          state: 'TASK_LOST',
-          message: `Agent ${agent.hostname} removed: ${cause}`,
-          reason: 'REASON_AGENT_REMOVED',
-          agentId: agent.id,
-          executorId: task.info.executor?.executor_id.value,
-        });
-        this.updateTask(task, status);
-        this.removeTask(task);
-        if (framework !== undefined) this.forward(framework, status);
-      }
-    }
-    for (const framework of this.frameworks.values()) framework.executors.delete(agent.id);
-    for (const offerId of [...agent.offers]) this.rescindOffer(this.offers.get(offerId)!);
-    this.agents.delete(agent.id);
-    for (const framework of this.frameworks.values()) {
-      this.send(framework, { type: 'FAILURE', failure: { agent_id: { value: agent.id } } });
-    }
-  }
-
-  newAgentRecord(registration: AgentRegistration, agentId: string, agent: AgentRecord['agent'], index: number): AgentRecord {
-    const processId = registration.processId ?? `slave(${index})`;
-    const ip = registration.address?.ip ?? this.info.address!.ip!;
-    const port = registration.address?.port ?? this.info.port;
-    return {
-      id: agentId,
-      hostname: registration.hostname,
-      pid: `${processId}@${ip}:${port}`,
-      ip,
-      port,
-      processId,
-      resources: add([], registration.resources.map(upgrade)),
-      attributes: [...(registration.attributes ?? [])],
-      capabilities: [...(registration.capabilities ?? [])],
-      version: registration.version ?? MESOS_VERSION,
-      agent,
-      registeredTime: this.nowSeconds(),
-      tasks: new Map(),
-      offers: new Set(),
-    };
   }
 }
