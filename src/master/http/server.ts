@@ -92,8 +92,12 @@ export function createMasterServer(master: () => Master, maxBodyBytes = DEFAULT_
       }
     });
   });
-  // A subscription's stream lasts as long as its framework does.
+  // A subscription's stream lasts as long as its framework does, and a
+  // scheduler keeps its connection for calls open however long it idles
+  // (Mesos's client takes a closed connection for a lost master, and
+  // subscribes again): no timeouts but for a request's headers.
   server.requestTimeout = 0;
+  server.keepAliveTimeout = 0;
   server.headersTimeout = 60_000;
   return server;
 }
