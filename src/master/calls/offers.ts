@@ -6,7 +6,11 @@ import { roleError } from '../roles';
 import type { Decline } from '../types';
 import { rolesOf } from '../validation/framework';
 
-/** Offers go back with the call's filters (refuse_seconds, 5 s by default); ids no longer valid are ignored. */
+/**
+ * Offers go back with the call's filters (refuse_seconds, 5 s by default);
+ * ids no longer valid are ignored, and so are other frameworks' offers
+ * (which Mesos would take back from their owner).
+ */
 export function decline(master: Master, framework: FrameworkRecord, call: Decline): void {
   for (const { value } of call.offer_ids ?? []) {
     const offer = master.offers.get(value);

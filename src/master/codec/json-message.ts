@@ -26,6 +26,13 @@ export class ConversionError extends Error {}
 
 const INTEGER_KINDS = new Set(['int32', 'int64', 'uint32', 'uint64']);
 
+const INTEGER_RANGE: Record<string, [number, number]> = {
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  uint32: [0, 2 ** 32 - 1],
+  int64: [-(2 ** 63), 2 ** 63],
+  uint64: [0, 2 ** 64],
+};
+
 function fieldByName(spec: MessageSpec, name: string): FieldSpec | undefined {
   return spec.fields.find((field) => field.name === name);
 }
@@ -58,8 +65,9 @@ function toNumber(field: FieldSpec, kind: string, value: JsonValue): number {
     throw notExpecting(field, value);
   }
   if (INTEGER_KINDS.has(kind)) {
-    number = Math.trunc(number);
-    if (kind === 'uint32' && number < 0) number = (number % 2 ** 32) + 2 ** 32;
+    // A double too large for the field saturates (C++ leaves it undefined).
+    const [low, high] = INTEGER_RANGE[kind]!;
+    number = Number.isNaN(number) ? 0 : Math.min(high, Math.max(low, Math.trunc(number)));
   }
   if (kind === 'float') number = Math.fround(number);
   return number;
