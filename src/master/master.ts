@@ -81,7 +81,16 @@ export class Master {
     this.rootSubmissions = options.rootSubmissions ?? true;
     this.maxCompletedFrameworks = options.maxCompletedFrameworks ?? 50;
     this.maxCompletedTasks = options.maxCompletedTasksPerFramework ?? 1000;
-    this.post = options.post ?? queueMicrotask;
+    const post = options.post ?? queueMicrotask;
+    // An agent that throws is the agent's failure, not the master's.
+    this.post = (fn) =>
+      post(() => {
+        try {
+          fn();
+        } catch (error) {
+          process.emitWarning(`An agent call failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      });
     this.allocator = new Allocator(this.allocationIntervalMs);
     this.startTime = this.clock.now() / 1000;
     this.info = {
