@@ -41,7 +41,9 @@ function convert(info: MessageInfo, message: Message, scalar: Scalar): Message {
     const value = message[key];
     if (field === undefined || value === undefined || value === null) continue;
     const one = (element: unknown): unknown => {
-      if (field.kind === 'message') return typeof element === 'object' && element !== null ? convert(field.message(), element as Message, scalar) : element;
+      if (field.kind === 'message') {
+        return typeof element === 'object' && element !== null ? convert(field.message(), element as Message, scalar) : element;
+      }
       return field.type === 'bytes' || LONG_TYPES.has(field.type) ? scalar(field, element) : element;
     };
     if (field.key !== undefined && typeof value === 'object') {
