@@ -1,0 +1,395 @@
+// The life of one container, as the agent supervises it: its runtime
+// directory (the helper opens its status file there first thing), its
+// cgroups, its /etc files and the helper, started in its cgroups and
+// namespaces and waiting on the control pipe; then the go-ahead, the word
+// that the task itself was exec'd, kills (SIGTERM, SIGKILL after the grace
+// period), the memory limit, and the end: what is known of how the task
+// ended. Everything the container used is removed when it ends, however it
+// ends; what the task should be told is status.ts's business.
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { JsonObject } from '../../subcommand/flags';
+import { type CgroupLimits, type CgroupPlacement, ContainerCgroups } from '../cgroups/container';
+import { writeEtcFiles } from '../etc-files';
+import type { EtcFiles } from '../launch-info';
+import { signalDescription, termSignalOf, exitedNormally } from '../wait-status';
+import { ExecNotification, type NotifyState } from './exec-notify';
+import { describeExit, type Exit, type Helper, LaunchError, startHelper, type TaskOutput } from './helper';
+import { type CheckpointFailure, lastLine, parseCheckpointFailure } from './last-words';
+
+const OOM_POLL_INTERVAL_MS = 200;
+
+export interface ContainerConfig {
+  readonly containerId: string;
+  /** Made here, removed at the end. */
+  readonly runtimeDirectory: string;
+  readonly launchInfo: JsonObject;
+  readonly cloneFlags: number;
+  readonly hostname?: string;
+  /** The container's /etc files, written into the runtime directory before the go-ahead. */
+  readonly etc?: { readonly files: EtcFiles; readonly hostname: string; readonly rootfs?: string };
+  readonly cgroups: CgroupPlacement;
+  readonly limits: CgroupLimits;
+  readonly stdout: TaskOutput;
+  readonly stderr: TaskOutput;
+  /** The file the container's stderr goes to, if it is one: the helper's last words are read there. */
+  readonly stderrFile?: string;
+  readonly warn: (message: string) => void;
+  /** The helper has been given the go-ahead. */
+  readonly onStarting?: () => void;
+  /** The task itself has been exec'd; called before the end for a task that ran, once. */
+  readonly onRunning?: () => void;
+}
+
+/** What is known of how a container ended. */
+export interface ContainerEnd {
+  /** Why the task never ran, for "Failed to launch container: ...". */
+  readonly launchFailure?: string;
+  /** A kill came before the task ran. */
+  readonly killedDuringLaunch: boolean;
+  /** The task was exec'd. */
+  readonly ran: boolean;
+  /** A kill was asked of the running task. */
+  readonly killed: boolean;
+  readonly helper: Exit;
+  /** The task's raw wait status, as the helper checkpointed and vouched for it (exit 0). */
+  readonly waitStatus?: number;
+  /** The task ran but its status could not be checkpointed. */
+  readonly checkpointFailure?: CheckpointFailure;
+  /** The kernel's OOM killer struck inside the container: its limit and peak, in bytes, where known. */
+  readonly memoryLimit?: { readonly limit?: number; readonly maxUsed?: number };
+}
+
+type Phase = 'launching' | 'starting' | 'running' | 'done';
+
+/** Containers still running, should our process exit under them. */
+const live = new Set<Container>();
+process.on('exit', () => {
+  for (const container of live) {
+    try {
+      container.abandon();
+    } catch {
+      // Exiting anyway: the rest still gets its chance.
+    }
+  }
+});
+
+/**
+ * Whether `pid` handles every signal from 1 to 31 but SIGKILL, SIGCHLD and
+ * SIGSTOP (SigCgt in /proc/<pid>/status): what the helper does once it runs.
+ */
+export function catchesEverySignal(pid: number): boolean {
+  const uncatchable = (1n << 8n) | (1n << 16n) | (1n << 18n);
+  const wanted = ((1n << 31n) - 1n) & ~uncatchable;
+  try {
+    const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return mask !== undefined && (BigInt(`0x${mask}`) & wanted) === wanted;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `pid` is alive (neither gone nor a zombie). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
+/** The decimal wait status in the status file, if there is one. */
+function readStatus(path: string): number | undefined {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    return /^\d+$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class Container {
+  readonly containerId: string;
+  readonly ended: Promise<ContainerEnd>;
+  /** The task's stdout and stderr when asked for as 'pipe'. */
+  stdout: Readable | null = null;
+  stderr: Readable | null = null;
+
+  private phase: Phase = 'launching';
+  private killedDuringLaunch = false;
+  private killed = false;
+  private announced = false;
+  private helper: Helper | undefined;
+  private helperPid: number | undefined;
+  private notify: ExecNotification | undefined;
+  private cgroups: ContainerCgroups | undefined;
+  private runtimeMade = false;
+  private escalation: { start: number; deadline: number; timer: NodeJS.Timeout } | undefined;
+  private oomWatch: NodeJS.Timeout | undefined;
+  private oomDetected = false;
+
+  constructor(private readonly config: ContainerConfig) {
+    this.containerId = config.containerId;
+    let failure: unknown;
+    try {
+      this.start();
+    } catch (error) {
+      failure = error;
+    }
+    live.add(this);
+    this.ended = this.run(failure).finally(() => live.delete(this));
+  }
+
+  /** The pid (in our pid namespace) of the container's first process, once known. */
+  get pid(): number | undefined {
+    return this.helperPid;
+  }
+
+  /** The container's cgroup directories. */
+  get cgroupPaths(): string[] {
+    return this.cgroups?.paths ?? [];
+  }
+
+  /**
+   * Kills the task: SIGTERM, then SIGKILL after `gracePeriodMs`. A later
+   * kill can only bring the SIGKILL closer, as in Mesos's command executor.
+   * Before the task runs the container is simply torn down. Returns true
+   * when this began the kill of a running task.
+   */
+  kill(gracePeriodMs: number): boolean {
+    if (this.phase === 'done') return false;
+    if (this.phase !== 'running') {
+      this.killedDuringLaunch = true;
+      if (this.helperPid !== undefined) this.signalHelper('SIGKILL');
+      return false;
+    }
+    const now = Date.now();
+    const grace = Math.max(0, gracePeriodMs);
+    if (this.escalation !== undefined) {
+      if (this.escalation.start + grace >= this.escalation.deadline) return false;
+      clearTimeout(this.escalation.timer);
+      const deadline = this.escalation.start + grace;
+      this.escalation = { ...this.escalation, deadline, timer: setTimeout(() => this.escalate(), Math.max(0, deadline - now)) };
+      return false;
+    }
+    this.killed = true;
+    // The waiter forwards it to the task.
+    this.signalHelper('SIGTERM');
+    this.escalation = { start: now, deadline: now + grace, timer: setTimeout(() => this.escalate(), grace) };
+    return true;
+  }
+
+  /** Ends the container now: SIGKILL, no grace. */
+  destroy(): void {
+    if (this.phase === 'done') return;
+    if (this.phase !== 'running') {
+      this.kill(0);
+      return;
+    }
+    this.killed = true;
+    this.escalate();
+  }
+
+  /**
+   * Our process is exiting with the container still on: end it and remove
+   * what can be removed synchronously (the clone program also kills the
+   * container when we are gone).
+   */
+  abandon(): void {
+    this.signalHelper('SIGKILL');
+    if (this.runtimeMade) rmSync(this.config.runtimeDirectory, { recursive: true, force: true });
+    this.cgroups?.destroyNow();
+  }
+
+  private escalate(): void {
+    if (this.escalation !== undefined) clearTimeout(this.escalation.timer);
+    // SIGKILL to the first process of a pid namespace ends every process in it.
+    this.signalHelper('SIGKILL');
+  }
+
+  private signalHelper(signal: NodeJS.Signals): void {
+    const child = this.helper?.child;
+    if (this.helperPid === undefined || child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      process.kill(this.helperPid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** Everything up to the helper waiting on its pipe, synchronously: its streams exist when the constructor returns. */
+  private start(): void {
+    const config = this.config;
+    mkdirSync(config.runtimeDirectory, { mode: 0o700 });
+    this.runtimeMade = true;
+    this.cgroups = ContainerCgroups.create(config.cgroups, config.limits, config.warn);
+    if (config.etc !== undefined) writeEtcFiles(config.etc.files, config.etc.hostname, config.etc.rootfs);
+    try {
+      this.notify = new ExecNotification(join(config.runtimeDirectory, 'notify'));
+    } catch (error) {
+      throw new LaunchError(`failed to make the exec notification FIFO: ${messageOf(error)}`);
+    }
+    this.notify.onChange((state) => this.notified(state));
+    this.helper = startHelper({
+      launchInfo: config.launchInfo,
+      runtimeDirectory: config.runtimeDirectory,
+      cloneFlags: config.cloneFlags,
+      ...(config.hostname === undefined ? {} : { hostname: config.hostname }),
+      cgroupProcs: this.cgroups.paths.map((path) => join(path, 'cgroup.procs')),
+      notifyPath: this.notify.path,
+      stdout: config.stdout,
+      stderr: config.stderr,
+    });
+    this.stdout = this.helper.child.stdout;
+    this.stderr = this.helper.child.stderr;
+  }
+
+  private notified(state: NotifyState): void {
+    // A helper that is gone closed its end by dying: the end will tell whether the task ran.
+    if (state !== 'execd' || this.phase !== 'starting' || this.helperPid === undefined || !alive(this.helperPid)) return;
+    this.phase = 'running';
+    this.announce();
+  }
+
+  private announce(): void {
+    if (this.announced) return;
+    this.announced = true;
+    this.config.onRunning?.();
+  }
+
+  private async run(failure: unknown): Promise<ContainerEnd> {
+    // Callers attach to `ended` and the callbacks see every step.
+    await null;
+    let end: ContainerEnd;
+    try {
+      end = failure === undefined ? await this.supervise() : await this.failed(failure);
+    } catch (error) {
+      end = await this.failed(error);
+    } finally {
+      if (this.oomWatch !== undefined) clearInterval(this.oomWatch);
+      if (this.escalation !== undefined) clearTimeout(this.escalation.timer);
+      await this.cleanUp();
+    }
+    this.phase = 'done';
+    return end;
+  }
+
+  private base(exit: Exit): Omit<ContainerEnd, 'ran'> {
+    return { killedDuringLaunch: this.killedDuringLaunch, killed: this.killed, helper: exit };
+  }
+
+  /** A step of ours failed before the task could run. */
+  private async failed(error: unknown): Promise<ContainerEnd> {
+    const exit = await this.endHelper();
+    if (this.killedDuringLaunch) return { ...this.base(exit), ran: false };
+    return { ...this.base(exit), ran: false, launchFailure: messageOf(error) };
+  }
+
+  /** Kills the helper if it still runs, and waits for its end. */
+  private async endHelper(): Promise<Exit> {
+    const helper = this.helper;
+    if (helper === undefined) return { code: null, signal: null };
+    this.helperPid ??= await helper.pid.catch(() => undefined);
+    this.signalHelper('SIGKILL');
+    return helper.exited.catch((): Exit => ({ code: null, signal: null }));
+  }
+
+  private async supervise(): Promise<ContainerEnd> {
+    const helper = this.helper!;
+    const cgroups = this.cgroups!;
+    let pid: number;
+    try {
+      pid = await helper.pid;
+    } catch (error) {
+      const exit = await this.endHelper();
+      if (this.killedDuringLaunch) return { ...this.base(exit), ran: false };
+      return { ...this.base(exit), ran: false, launchFailure: this.helperWords() ?? messageOf(error) };
+    }
+    this.helperPid = pid;
+    if (this.killedDuringLaunch) return { ...this.base(await this.endHelper()), ran: false };
+    this.phase = 'starting';
+    this.config.onStarting?.();
+    helper.release();
+    const memoryWatched = cgroups.enforced.includes('memory');
+    if (memoryWatched) {
+      // As Mesos's memory isolator does: an OOM kill anywhere in the container ends the container.
+      this.oomWatch = setInterval(() => {
+        if (!this.oomDetected && cgroups.oomKills() > 0) {
+          this.oomDetected = true;
+          this.escalate();
+        }
+      }, OOM_POLL_INTERVAL_MS);
+    }
+    const exit = await helper.exited.catch((error: Error): Exit => {
+      this.config.warn(`Failed to watch the container: ${error.message}`);
+      return { code: null, signal: null };
+    });
+    this.oomDetected ||= memoryWatched && cgroups.oomKills() > 0;
+    return this.endOf(exit, this.notify!.settle());
+  }
+
+  /** The helper's last line on stderr, when it goes to a file. */
+  private helperWords(): string | undefined {
+    return this.config.stderrFile === undefined ? undefined : lastLine(this.config.stderrFile);
+  }
+
+  private endOf(exit: Exit, notified: NotifyState): ContainerEnd {
+    const base = this.base(exit);
+    if (this.killedDuringLaunch) return { ...base, ran: false };
+    const checkpointed = readStatus(join(this.config.runtimeDirectory, 'status'));
+    // The waiter exits 0 only once the status of a task it started is written.
+    const vouched = exit.code === 0 && checkpointed !== undefined;
+    const ran = vouched || notified === 'execd';
+    const memoryLimit = this.oomDetected ? { memoryLimit: this.cgroups!.memoryUsage() } : {};
+    if (!ran) return { ...base, ran, launchFailure: this.launchFailure(exit, checkpointed), ...memoryLimit };
+    this.announce();
+    if (vouched) return { ...base, ran, waitStatus: checkpointed, ...memoryLimit };
+    if (exit.code !== 1) return { ...base, ran, ...memoryLimit };
+    // The waiter failed after the task started: what it said is all there is.
+    const words = this.helperWords();
+    const checkpointFailure = parseCheckpointFailure(words) ?? {
+      reason: `mesos-containerizer exited with status 1${words === undefined ? '' : ` (${words})`}`,
+    };
+    return { ...base, ran, checkpointFailure, ...memoryLimit };
+  }
+
+  /** Why a helper that never ran the task ended, in a few words. */
+  private launchFailure(exit: Exit, checkpointed: number | undefined): string {
+    const helperSignal = exit.code !== null && exit.code > 128 ? exit.code - 128 : undefined;
+    if (checkpointed !== undefined && !exitedNormally(checkpointed)) {
+      return `the helper was terminated with signal ${signalDescription(termSignalOf(checkpointed))} before the task started`;
+    }
+    if (helperSignal !== undefined) return `the helper was terminated with signal ${signalDescription(helperSignal)}`;
+    if (exit.signal !== null) return `the helper was terminated by ${exit.signal}`;
+    return this.helperWords() ?? `mesos-containerizer launch ${describeExit(exit)} (see its error above)`;
+  }
+
+  private async cleanUp(): Promise<void> {
+    const helper = this.helper;
+    const child = helper?.child;
+    if (helper !== undefined && child !== undefined && child.exitCode === null && child.signalCode === null) {
+      // Only after a failure of ours: nothing of the container may outlive our interest in it.
+      if (this.helperPid !== undefined) this.signalHelper('SIGKILL');
+      else child.kill('SIGKILL');
+      await helper.exited.catch(() => undefined);
+    }
+    helper?.dispose();
+    this.notify?.close();
+    if (this.cgroups !== undefined) {
+      for (const failure of await this.cgroups.destroy()) this.config.warn(failure);
+    }
+    if (this.runtimeMade) {
+      try {
+        rmSync(this.config.runtimeDirectory, { recursive: true, force: true });
+      } catch (error) {
+        this.config.warn(`Failed to remove the runtime directory '${this.config.runtimeDirectory}': ${messageOf(error)}`);
+      }
+    }
+  }
+}
