@@ -31,7 +31,7 @@
 #include "seccomp.h"
 
 #define MAX_ARGS 6
-#define MAX_STRING 65536
+#define MAX_STRING 131072 /* MAX_ARG_STRLEN: what the kernel takes in one string */
 
 typedef struct {
   napi_env env;
