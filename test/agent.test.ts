@@ -3,29 +3,16 @@
 // task's life, a launch that fails, kills with their grace periods, the
 // status update manager's rules on the wire, shutdownFramework, and a
 // container whose pid 1 is killed from outside. Run `npm run build` first.
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { LocalAgent, type LocalAgentOptions } from '../src/agent/local-agent';
+import { startAgent } from './helpers/local-agent';
 import { commandTask, framework, MasterStub } from './helpers/master-stub';
-import { sleep, testDir } from './helpers/process';
+import { sleep } from './helpers/process';
 import { isRoot } from './helpers/run';
 
 const rootOnly = { skip: !isRoot && 'needs root (namespaces, mounts and cgroups)' };
-
-async function startAgent(t: Test, stub: MasterStub, options: Partial<LocalAgentOptions> = {}): Promise<LocalAgent> {
-  const workDir = testDir(t, 'agent-');
-  let over = false;
-  // A warning during the test fails it; one while closing is shown.
-  const warn = (message: string) => (over ? console.error(`agent warning: ${message}`) : t.fail(`the agent warned: ${message}`));
-  const agent = await LocalAgent.start({ workDir, warn, ...options }, stub.register);
-  t.teardown(async () => {
-    over = true;
-    await agent.close();
-  });
-  return agent;
-}
 
 /** Children of `pid` and their command lines. */
 function childrenCommands(pid: number): string[] {

@@ -7,7 +7,7 @@
 //   const agent = await LocalAgent.start({ workDir: '/var/lib/agent' }, master.register);
 //   // the master calls agent.runTask(framework, task), agent.killTask(...), ...
 //   await agent.close();
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import type { Agent, AgentLink, AgentRegistration } from '../master/agents';
 import type { FrameworkInfo, KillPolicy, Resource, TaskInfo, TaskState, TaskStatus } from '../master/types';
@@ -85,6 +85,8 @@ export class LocalAgent implements Agent {
   private readonly manager: StatusUpdateManager;
   private readonly warn: (message: string) => void;
   private readonly agentUser = userInfo().username;
+  /** Frameworks shut down here: acknowledgements still on their way for them are dropped. */
+  private readonly shutDown = new Set<string>();
   private closed = false;
 
   private constructor(
@@ -161,6 +163,7 @@ export class LocalAgent implements Agent {
     const frameworkId = framework.id?.value ?? '';
     const taskId = task.task_id.value;
     if (this.closed) return;
+    this.shutDown.delete(frameworkId);
     if (this.runs.has(key(frameworkId, taskId))) {
       this.warn(`Ignoring run task ${taskId} of framework ${frameworkId}: a task of that id is already on this agent`);
       return;
@@ -277,6 +280,7 @@ export class LocalAgent implements Agent {
 
   acknowledge(frameworkId: string, taskId: string, uuid: string): void {
     this.later(() => {
+      if (this.shutDown.has(frameworkId)) return;
       let terminal: boolean;
       try {
         terminal = this.manager.acknowledge(frameworkId, taskId, uuid);
@@ -295,6 +299,7 @@ export class LocalAgent implements Agent {
   }
 
   shutdownFramework(frameworkId: string): void {
+    this.shutDown.add(frameworkId);
     this.manager.dropFramework(frameworkId);
     for (const [id, run] of this.runs) {
       if (run.frameworkId !== frameworkId) continue;
@@ -323,7 +328,10 @@ export class LocalAgent implements Agent {
     this.manager.close();
     this.link?.unregister();
     try {
-      for (const path of agentCgroups(this.cgroupsRoot)) for (const failure of await destroyTree(path)) this.warn(failure);
+      const failures: string[] = [];
+      for (const path of agentCgroups(this.cgroupsRoot)) failures.push(...(await destroyTree(path)));
+      for (const failure of failures) this.warn(failure);
+      if (failures.length === 0) rmSync(this.workDir.cgroupsRecord, { force: true });
     } finally {
       this.release();
     }
