@@ -53,7 +53,7 @@ t.test("resource probing, as Mesos's agent probes", async (t) => {
   t.equal(offeredDiskMb(8 * GB), 4 * 1024, 'half below 10 GB');
 
   const warnings: string[] = [];
-  t.same(agentResources(undefined, '/work', probe(2, 4 * GB, 20 * GB), (message) => warnings.push(message)), [
+  t.same(agentResources(undefined, '/srv/agent', probe(2, 4 * GB, 20 * GB), (message) => warnings.push(message)), [
     { name: 'cpus', type: 'SCALAR', scalar: { value: 2 } },
     { name: 'mem', type: 'SCALAR', scalar: { value: 3072 } },
     { name: 'disk', type: 'SCALAR', scalar: { value: 15 * 1024 } },
@@ -68,7 +68,7 @@ t.test("resource probing, as Mesos's agent probes", async (t) => {
     memoryBytes: () => (probed.push('mem'), 4 * GB),
     diskBytes: () => (probed.push('disk'), 20 * GB),
   };
-  t.same(agentResources('cpus:2;mem:1024;ports:[31000-31100];gpus:1', '/work', counting, () => undefined), [
+  t.same(agentResources('cpus:2;mem:1024;ports:[31000-31100];gpus:1', '/srv/agent', counting, () => undefined), [
     { name: 'cpus', type: 'SCALAR', scalar: { value: 2 } },
     { name: 'mem', type: 'SCALAR', scalar: { value: 1024 } },
     { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000, end: 31100 }] } },
@@ -85,12 +85,12 @@ t.test("resource probing, as Mesos's agent probes", async (t) => {
       throw new Error('no sysinfo');
     },
     diskBytes: () => {
-      throw new Error("ENOENT: no such file or directory, statfs '/work'");
+      throw new Error("ENOENT: no such file or directory, statfs '/srv/agent'");
     },
   };
   const said: string[] = [];
   t.same(
-    agentResources('', '/work', failing, (message) => said.push(message)).map((resource) => [resource.name, resource.scalar?.value]),
+    agentResources('', '/srv/agent', failing, (message) => said.push(message)).map((resource) => [resource.name, resource.scalar?.value]),
     [
       ['cpus', 1],
       ['mem', 1024],
@@ -102,7 +102,7 @@ t.test("resource probing, as Mesos's agent probes", async (t) => {
   t.same(said, [
     "Failed to auto-detect the number of cpus to use: 'no cpu list'; defaulting to 1",
     "Failed to auto-detect the size of main memory: 'no sysinfo' ; defaulting to 1GB",
-    "Failed to auto-detect the disk space: 'no such file or directory, statfs '/work'' ; defaulting to 10GB",
+    "Failed to auto-detect the disk space: 'no such file or directory, statfs '/srv/agent'' ; defaulting to 10GB",
   ]);
 });
 

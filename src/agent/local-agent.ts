@@ -10,16 +10,18 @@
 import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import type { Agent, AgentLink, AgentRegistration } from '../master/agents';
-import type { FrameworkInfo, KillPolicy, Resource, TaskInfo, TaskState, TaskStatus } from '../master/types';
+import type { FrameworkInfo, KillPolicy, Resource, TaskInfo, TaskState } from '../master/types';
 import { complain } from '../subcommand/output';
 import { destroyTree } from './cgroups/tree';
 import { ContainerConfigError, containerConfig, DEFAULT_PIDS_LIMIT } from './container-config';
 import { agentResources, machineProbe, type MachineProbe } from './probe';
 import { StatusUpdateManager, type Timers } from './status-update-manager';
 import { Container } from './supervision/container';
-import { DEFAULT_KILL_GRACE_PERIOD_MS, durationMs, planCommandTask } from './task-info';
+import { type CommandPlan, DEFAULT_KILL_GRACE_PERIOD_MS, durationMs, planCommandTask } from './task-info';
 import { terminalUpdate } from './terminal-update';
-import { randomUuid, statusUpdateUuid } from './uuid';
+import { taskEnvironment } from './task-environment';
+import { type StatusFields, taskStatus, terminalFields } from './task-status';
+import { randomUuid } from './uuid';
 import { agentCgroups, cgroupsRootFor, lockWorkDir, recordCgroup, removeLeftovers, type WorkDir, workDirOf } from './work-dir';
 
 export type Register = (registration: AgentRegistration, agent: Agent) => AgentLink;
@@ -76,7 +78,6 @@ export interface TaskView {
 
 const key = (frameworkId: string, taskId: string) => JSON.stringify([frameworkId, taskId]);
 const hasCapability = (framework: FrameworkInfo, capability: string) => (framework.capabilities ?? []).some((entry) => entry.type === capability);
-const FLAG_PREFIX = 'MESOS_CONTAINERIZER_';
 
 export class LocalAgent implements Agent {
   readonly registration: AgentRegistration;
@@ -192,64 +193,7 @@ export class LocalAgent implements Agent {
       return;
     }
     run.gracePeriodMs = plan.gracePeriodMs;
-    let stdout: number | undefined;
-    let stderr: number | undefined;
-    try {
-      mkdirSync(run.sandbox, { recursive: true });
-      stdout = openSync(`${run.sandbox}/stdout`, 'a', 0o644);
-      stderr = openSync(`${run.sandbox}/stderr`, 'a', 0o644);
-    } catch (error) {
-      for (const fd of [stdout, stderr]) if (fd !== undefined) closeSync(fd);
-      const message = `Failed to launch container: Failed to create sandbox '${run.sandbox}': ${(error as Error).message}`;
-      this.finish(run, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message });
-      return;
-    }
-    try {
-      const config = containerConfig({
-        containerId,
-        runtimeDirectory: this.runtimeDirectoryOf(containerId),
-        command: plan.command,
-        environment: this.environmentOf(run, plan.environment),
-        workingDirectory: run.sandbox,
-        ...(plan.user === undefined ? {} : { user: plan.user }),
-        // As Mesos's agent without a network isolator: the host's network and hostname.
-        network: { isolated: false },
-        ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
-        ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
-        ...(plan.rlimits === undefined ? {} : { rlimits: plan.rlimits }),
-        ...(plan.cpus === undefined ? {} : { cpus: plan.cpus }),
-        ...(plan.memMb === undefined ? {} : { memMb: plan.memMb }),
-        pidsLimit: this.options.pidsLimit ?? DEFAULT_PIDS_LIMIT,
-        cgroups: { name: containerId, root: this.cgroupsRoot, onRoot: (path) => recordCgroup(this.workDir, path) },
-        stdout,
-        stderr,
-        stderrFile: `${run.sandbox}/stderr`,
-        warn: this.warn,
-        onStarting: () => this.send(run, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' }),
-        onRunning: () => this.send(run, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' }),
-      });
-      run.container = new Container(config);
-    } catch (error) {
-      if (!(error instanceof ContainerConfigError)) throw error;
-      this.finish(run, { state: 'TASK_ERROR', source: 'SOURCE_AGENT', reason: 'REASON_TASK_INVALID', message: error.message });
-      return;
-    } finally {
-      // The helper has its own copies.
-      closeSync(stdout!);
-      closeSync(stderr!);
-    }
-    void run.container.ended.then((containerEnd) => {
-      const update = terminalUpdate(containerEnd);
-      this.finish(run, {
-        state: update.state,
-        source: update.source,
-        ...(update.reason === undefined ? {} : { reason: update.reason }),
-        message: update.message,
-        ...(update.limitationMemMb === undefined
-          ? {}
-          : { limitation: { resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: update.limitationMemMb } }] } }),
-      });
-    });
+    this.launch(run, plan);
   }
 
   killTask(frameworkId: string, taskId: string, killPolicy?: KillPolicy): void {
@@ -262,7 +206,7 @@ export class LocalAgent implements Agent {
       }
       // As Mesos's agent: a task it has no executor for was never launched here.
       this.later(() =>
-        this.manager.update(frameworkId, this.status(taskId, undefined, {
+        this.manager.update(frameworkId, taskStatus({ agentId: this.agentId, taskId }, {
           state: hasCapability(framework, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST',
           source: 'SOURCE_AGENT',
           reason: 'REASON_EXECUTOR_TERMINATED',
@@ -337,27 +281,74 @@ export class LocalAgent implements Agent {
     }
   }
 
+  // ------------------------------------------------------------ containers
+
+  /** The task's sandbox, with its stdout and stderr, and its container. */
+  private launch(run: Run, plan: CommandPlan): void {
+    const { framework, frameworkId, taskId, containerId } = run;
+    let stdout: number | undefined;
+    let stderr: number | undefined;
+    try {
+      mkdirSync(run.sandbox, { recursive: true });
+      stdout = openSync(`${run.sandbox}/stdout`, 'a', 0o644);
+      stderr = openSync(`${run.sandbox}/stderr`, 'a', 0o644);
+    } catch (error) {
+      for (const fd of [stdout, stderr]) if (fd !== undefined) closeSync(fd);
+      const message = `Failed to launch container: Failed to create sandbox '${run.sandbox}': ${(error as Error).message}`;
+      this.finish(run, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message });
+      return;
+    }
+    try {
+      const config = containerConfig({
+        containerId,
+        runtimeDirectory: this.runtimeDirectoryOf(containerId),
+        command: plan.command,
+        environment: taskEnvironment(
+          process.env,
+          {
+            frameworkId,
+            executorId: taskId,
+            sandbox: run.sandbox,
+            agentId: this.agentId,
+            role: framework.roles?.[0] ?? framework.role ?? '*',
+          },
+          plan.environment,
+        ),
+        workingDirectory: run.sandbox,
+        ...(plan.user === undefined ? {} : { user: plan.user }),
+        // As Mesos's agent without a network isolator: the host's network and hostname.
+        network: { isolated: false },
+        ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
+        ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
+        ...(plan.rlimits === undefined ? {} : { rlimits: plan.rlimits }),
+        ...(plan.cpus === undefined ? {} : { cpus: plan.cpus }),
+        ...(plan.memMb === undefined ? {} : { memMb: plan.memMb }),
+        pidsLimit: this.options.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+        cgroups: { name: containerId, root: this.cgroupsRoot, onRoot: (path) => recordCgroup(this.workDir, path) },
+        stdout,
+        stderr,
+        stderrFile: `${run.sandbox}/stderr`,
+        warn: this.warn,
+        onStarting: () => this.send(run, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' }),
+        onRunning: () => this.send(run, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' }),
+      });
+      run.container = new Container(config);
+    } catch (error) {
+      if (!(error instanceof ContainerConfigError)) throw error;
+      this.finish(run, { state: 'TASK_ERROR', source: 'SOURCE_AGENT', reason: 'REASON_TASK_INVALID', message: error.message });
+      return;
+    } finally {
+      // The helper has its own copies.
+      closeSync(stdout!);
+      closeSync(stderr!);
+    }
+    void run.container.ended.then((end) => this.finish(run, terminalFields(terminalUpdate(end))));
+  }
+
   // ------------------------------------------------------------ updates
 
   private runtimeDirectoryOf(containerId: string): string {
     return `${this.workDir.runtimeDir}/${containerId}`;
-  }
-
-  /** The task's environment, as Mesos's command executor makes it: the agent's, the executor's variables, then the command's own. */
-  private environmentOf(run: Run, own: ReadonlyArray<{ name: string; value: string }>): Array<{ name: string; value: string }> {
-    const values = new Map<string, string>();
-    for (const [name, value] of Object.entries(process.env)) {
-      if (value !== undefined && !name.startsWith(FLAG_PREFIX)) values.set(name, value);
-    }
-    values.set('MESOS_FRAMEWORK_ID', run.frameworkId);
-    values.set('MESOS_EXECUTOR_ID', run.taskId);
-    values.set('MESOS_DIRECTORY', run.sandbox);
-    values.set('MESOS_SANDBOX', run.sandbox);
-    values.set('MESOS_SLAVE_ID', this.agentId);
-    values.set('MESOS_CHECKPOINT', '0');
-    for (const { name, value } of own) values.set(name, value);
-    values.set('MESOS_ALLOCATION_ROLE', run.framework.roles?.[0] ?? run.framework.role ?? '*');
-    return [...values].map(([name, value]) => ({ name, value }));
   }
 
   /** Runs `work` after the current call: the master is never called back from inside its own call. */
@@ -365,32 +356,21 @@ export class LocalAgent implements Agent {
     setImmediate(work);
   }
 
-  private status(taskId: string, run: Run | undefined, update: Partial<TaskStatus> & Pick<TaskStatus, 'state'>): TaskStatus {
-    const pid = run?.container?.pid;
-    return {
-      task_id: { value: taskId },
-      agent_id: { value: this.agentId },
-      executor_id: { value: taskId },
-      timestamp: Date.now() / 1000,
-      uuid: statusUpdateUuid(),
-      ...(run === undefined
-        ? {}
-        : { container_status: { container_id: { value: run.containerId }, ...(pid === undefined ? {} : { executor_pid: pid }) } }),
-      ...update,
-    };
-  }
-
-  private send(run: Run, update: Partial<TaskStatus> & Pick<TaskStatus, 'state'>): void {
+  private send(run: Run, update: StatusFields): void {
     if (run.silenced) return;
     run.state = update.state;
-    const status = this.status(run.taskId, run, update);
+    const pid = run.container?.pid;
+    const status = taskStatus(
+      { agentId: this.agentId, taskId: run.taskId, containerId: run.containerId, ...(pid === undefined ? {} : { executorPid: pid }) },
+      update,
+    );
     this.later(() => {
       if (!run.silenced) this.manager.update(run.frameworkId, status);
     });
   }
 
   /** The task's terminal update; the task is forgotten once it is acknowledged (or its framework is gone). */
-  private finish(run: Run, update: Partial<TaskStatus> & Pick<TaskStatus, 'state'>): void {
+  private finish(run: Run, update: StatusFields): void {
     this.send(run, update);
     run.over = true;
     if (run.silenced) this.runs.delete(key(run.frameworkId, run.taskId));

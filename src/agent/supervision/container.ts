@@ -4,19 +4,25 @@
 // namespaces and waiting on the control pipe; then the go-ahead, the word
 // that the task itself was exec'd, kills (SIGTERM, SIGKILL after the grace
 // period), the memory limit, and the end: what is known of how the task
-// ended. Everything the container used is removed when it ends, however it
-// ends; what the task should be told is status.ts's business.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+// ended (ending.ts). Everything the container used is removed when it
+// ends, however it ends; what the task should be told is
+// terminal-update.ts's business.
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { JsonObject } from '../../subcommand/flags';
 import { type CgroupLimits, type CgroupPlacement, ContainerCgroups } from '../cgroups/container';
 import { writeEtcFiles } from '../etc-files';
 import type { EtcFiles } from '../launch-info';
-import { signalDescription, termSignalOf, exitedNormally } from '../wait-status';
+import { type ContainerEnd, containerEnd } from './ending';
 import { ExecNotification, type NotifyState } from './exec-notify';
-import { describeExit, type Exit, type Helper, LaunchError, startHelper, type TaskOutput } from './helper';
-import { type CheckpointFailure, lastLine, parseCheckpointFailure } from './last-words';
+import { type Exit, type Helper, LaunchError, startHelper, type TaskOutput } from './helper';
+import { GracefulKill } from './grace';
+import { lastLine } from './last-words';
+import { alive, readStatus } from './procfs';
+
+export type { ContainerEnd } from './ending';
+export { catchesEverySignal } from './procfs';
 
 const OOM_POLL_INTERVAL_MS = 200;
 
@@ -42,25 +48,6 @@ export interface ContainerConfig {
   readonly onRunning?: () => void;
 }
 
-/** What is known of how a container ended. */
-export interface ContainerEnd {
-  /** Why the task never ran, for "Failed to launch container: ...". */
-  readonly launchFailure?: string;
-  /** A kill came before the task ran. */
-  readonly killedDuringLaunch: boolean;
-  /** The task was exec'd. */
-  readonly ran: boolean;
-  /** A kill was asked of the running task. */
-  readonly killed: boolean;
-  readonly helper: Exit;
-  /** The task's raw wait status, as the helper checkpointed and vouched for it (exit 0). */
-  readonly waitStatus?: number;
-  /** The task ran but its status could not be checkpointed. */
-  readonly checkpointFailure?: CheckpointFailure;
-  /** The kernel's OOM killer struck inside the container: its limit and peak, in bytes, where known. */
-  readonly memoryLimit?: { readonly limit?: number; readonly maxUsed?: number };
-}
-
 type Phase = 'launching' | 'starting' | 'running' | 'done';
 
 /** Containers still running, should our process exit under them. */
@@ -75,39 +62,9 @@ process.on('exit', () => {
   }
 });
 
-/**
- * Whether `pid` handles every signal from 1 to 31 but SIGKILL, SIGCHLD and
- * SIGSTOP (SigCgt in /proc/<pid>/status): what the helper does once it runs.
- */
-export function catchesEverySignal(pid: number): boolean {
-  const uncatchable = (1n << 8n) | (1n << 16n) | (1n << 18n);
-  const wanted = ((1n << 31n) - 1n) & ~uncatchable;
-  try {
-    const mask = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return mask !== undefined && (BigInt(`0x${mask}`) & wanted) === wanted;
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `pid` is alive (neither gone nor a zombie). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-}
-
-/** The decimal wait status in the status file, if there is one. */
-function readStatus(path: string): number | undefined {
-  try {
-    const text = readFileSync(path, 'utf8').trim();
-    return /^\d+$/.test(text) ? Number(text) : undefined;
-  } catch {
-    return undefined;
-  }
+/** `{ name: value }`, or nothing for an undefined value. */
+function optional<Name extends string, Value>(name: Name, value: Value | undefined): { [key in Name]?: Value } {
+  return (value === undefined ? {} : { [name]: value }) as { [key in Name]?: Value };
 }
 
 function messageOf(error: unknown): string {
@@ -130,7 +87,12 @@ export class Container {
   private notify: ExecNotification | undefined;
   private cgroups: ContainerCgroups | undefined;
   private runtimeMade = false;
-  private escalation: { start: number; deadline: number; timer: NodeJS.Timeout } | undefined;
+  private readonly grace = new GracefulKill(
+    // The waiter forwards it to the task.
+    () => this.signalHelper('SIGTERM'),
+    // SIGKILL to the first process of a pid namespace ends every process in it.
+    () => this.signalHelper('SIGKILL'),
+  );
   private oomWatch: NodeJS.Timeout | undefined;
   private oomDetected = false;
 
@@ -169,20 +131,8 @@ export class Container {
       if (this.helperPid !== undefined) this.signalHelper('SIGKILL');
       return false;
     }
-    const now = Date.now();
-    const grace = Math.max(0, gracePeriodMs);
-    if (this.escalation !== undefined) {
-      if (this.escalation.start + grace >= this.escalation.deadline) return false;
-      clearTimeout(this.escalation.timer);
-      const deadline = this.escalation.start + grace;
-      this.escalation = { ...this.escalation, deadline, timer: setTimeout(() => this.escalate(), Math.max(0, deadline - now)) };
-      return false;
-    }
-    this.killed = true;
-    // The waiter forwards it to the task.
-    this.signalHelper('SIGTERM');
-    this.escalation = { start: now, deadline: now + grace, timer: setTimeout(() => this.escalate(), grace) };
-    return true;
+    if (!this.grace.begun) this.killed = true;
+    return this.grace.kill(gracePeriodMs);
   }
 
   /** Ends the container now: SIGKILL, no grace. */
@@ -193,7 +143,7 @@ export class Container {
       return;
     }
     this.killed = true;
-    this.escalate();
+    this.grace.now();
   }
 
   /**
@@ -205,12 +155,6 @@ export class Container {
     this.signalHelper('SIGKILL');
     if (this.runtimeMade) rmSync(this.config.runtimeDirectory, { recursive: true, force: true });
     this.cgroups?.destroyNow();
-  }
-
-  private escalate(): void {
-    if (this.escalation !== undefined) clearTimeout(this.escalation.timer);
-    // SIGKILL to the first process of a pid namespace ends every process in it.
-    this.signalHelper('SIGKILL');
   }
 
   private signalHelper(signal: NodeJS.Signals): void {
@@ -273,7 +217,7 @@ export class Container {
       end = await this.failed(error);
     } finally {
       if (this.oomWatch !== undefined) clearInterval(this.oomWatch);
-      if (this.escalation !== undefined) clearTimeout(this.escalation.timer);
+      this.grace.cancel();
       await this.cleanUp();
     }
     this.phase = 'done';
@@ -322,7 +266,7 @@ export class Container {
       this.oomWatch = setInterval(() => {
         if (!this.oomDetected && cgroups.oomKills() > 0) {
           this.oomDetected = true;
-          this.escalate();
+          this.grace.now();
         }
       }, OOM_POLL_INTERVAL_MS);
     }
@@ -340,34 +284,18 @@ export class Container {
   }
 
   private endOf(exit: Exit, notified: NotifyState): ContainerEnd {
-    const base = this.base(exit);
-    if (this.killedDuringLaunch) return { ...base, ran: false };
-    const checkpointed = readStatus(join(this.config.runtimeDirectory, 'status'));
-    // The waiter exits 0 only once the status of a task it started is written.
-    const vouched = exit.code === 0 && checkpointed !== undefined;
-    const ran = vouched || notified === 'execd';
-    const memoryLimit = this.oomDetected ? { memoryLimit: this.cgroups!.memoryUsage() } : {};
-    if (!ran) return { ...base, ran, launchFailure: this.launchFailure(exit, checkpointed), ...memoryLimit };
-    this.announce();
-    if (vouched) return { ...base, ran, waitStatus: checkpointed, ...memoryLimit };
-    if (exit.code !== 1) return { ...base, ran, ...memoryLimit };
-    // The waiter failed after the task started: what it said is all there is.
     const words = this.helperWords();
-    const checkpointFailure = parseCheckpointFailure(words) ?? {
-      reason: `mesos-containerizer exited with status 1${words === undefined ? '' : ` (${words})`}`,
-    };
-    return { ...base, ran, checkpointFailure, ...memoryLimit };
-  }
-
-  /** Why a helper that never ran the task ended, in a few words. */
-  private launchFailure(exit: Exit, checkpointed: number | undefined): string {
-    const helperSignal = exit.code !== null && exit.code > 128 ? exit.code - 128 : undefined;
-    if (checkpointed !== undefined && !exitedNormally(checkpointed)) {
-      return `the helper was terminated with signal ${signalDescription(termSignalOf(checkpointed))} before the task started`;
-    }
-    if (helperSignal !== undefined) return `the helper was terminated with signal ${signalDescription(helperSignal)}`;
-    if (exit.signal !== null) return `the helper was terminated by ${exit.signal}`;
-    return this.helperWords() ?? `mesos-containerizer launch ${describeExit(exit)} (see its error above)`;
+    const end = containerEnd({
+      exit,
+      notified,
+      ...optional('checkpointed', readStatus(join(this.config.runtimeDirectory, 'status'))),
+      killedDuringLaunch: this.killedDuringLaunch,
+      killed: this.killed,
+      ...(this.oomDetected ? { memoryLimit: this.cgroups!.memoryUsage() } : {}),
+      ...optional('helperWords', words),
+    });
+    if (end.ran) this.announce();
+    return end;
   }
 
   private async cleanUp(): Promise<void> {
