@@ -42,10 +42,14 @@ export interface TaskContainer {
   readonly onRunning?: () => void;
 }
 
-/** The host's cgroup mount points, each once. */
+/**
+ * The host's cgroup mount points, each once, deepest first: a bind of one
+ * over itself then covers a deeper one, which stays out of reach too.
+ */
 function hostCgroupMounts(): string[] {
   try {
-    return [...new Set(cgroupMounts(readMounts()).map((mount) => mount.mountPoint))];
+    const points = [...new Set(cgroupMounts(readMounts()).map((mount) => mount.mountPoint))];
+    return points.sort((a, b) => b.split('/').length - a.split('/').length);
   } catch {
     return [];
   }
