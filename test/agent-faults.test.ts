@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { LocalAgent, type TaskView } from '../src/agent/local-agent';
 import { findHierarchy, readMounts, readOwnCgroups } from '../src/agent/cgroups/hierarchies';
+import { agentCgroups, cgroupsRootFor } from '../src/agent/work-dir';
 import { launchTask, TaskOptionsError } from '../src/execute/agent';
 import { startAgent } from './helpers/local-agent';
 import { commandTask, framework, MasterStub } from './helpers/master-stub';
@@ -178,6 +179,7 @@ t.test('an agent killed with SIGKILL: the next start on its work directory remov
   t.notOk(existsSync(view.sandbox), 'nor its sandbox');
   t.same(readdirSync(join(workDir, 'run')), [], 'the runtime directories are empty');
   t.notOk(existsSync(`/proc/${view.pid}`), 'no process of the old container is left');
+  t.same(agentCgroups(cgroupsRootFor(workDir)).filter((path) => existsSync(path)), [], "nor the old agent's own cgroups");
   await t.rejects(LocalAgent.start({ workDir, warn: () => undefined }, new MasterStub().register), {
     message: `The work directory '${workDir}' is in use by the agent with pid ${process.pid}`,
   });

@@ -61,8 +61,10 @@ function coalesce(ranges: readonly Range[]): Range[] {
   return merged;
 }
 
+/** The role a resource is reserved for (its last reservation's), or '*'. */
 function roleOf(resource: Resource): string {
-  return resource.reservations?.[resource.reservations.length - 1]?.['role'] as string | undefined ?? resource.role ?? '*';
+  const reserved = resource.reservations?.[resource.reservations.length - 1]?.['role'];
+  return (typeof reserved === 'string' ? reserved : undefined) ?? resource.role ?? '*';
 }
 
 function withRole(resource: Resource, role: string): Resource {
