@@ -1,11 +1,16 @@
-// Builds what `npm ci` leaves runnable: one bundle per program (start-up
-// time is paid by every container, so each loads as a single file), the
-// Node-API addon that makes our libc calls, and the waiter program.
+// Builds what `npm ci` leaves runnable: the protobuf descriptors and types
+// (build-proto.mjs), one bundle per program (start-up time is paid by every
+// container, so each loads as a single file), the Node-API addon that makes
+// our libc calls, and the waiter program.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { buildProto } from './build-proto.mjs';
+
+// First: the bundles and the type check read what it generates.
+buildProto();
 
 const programs = {
   'mesos-containerizer': 'src/main.ts',

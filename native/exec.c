@@ -128,9 +128,7 @@ int mc_exec(int exe_fd, const char *path, char *const argv[], char *const envp[]
 static int seal(int fd)
 {
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
+		close_keeping_errno(fd);
 		return -1;
 	}
 	return fd;
@@ -142,9 +140,7 @@ int mc_sealed_data(const char *name, const void *data, size_t length)
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, data, length) != 0) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
+		close_keeping_errno(fd);
 		return -1;
 	}
 	return seal(fd);
@@ -156,30 +152,12 @@ int mc_sealed_copy(const char *path)
 	if (source < 0)
 		return -1;
 	int copy = memfd_create("mesos-containerizer-waiter", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (copy < 0) {
-		int saved = errno;
-		close(source);
-		errno = saved;
+	if (copy < 0 || copy_all(source, copy) != 0) {
+		close_keeping_errno(source);
+		if (copy >= 0)
+			close_keeping_errno(copy);
 		return -1;
-	}
-	char buffer[65536];
-	for (;;) {
-		ssize_t n = read(source, buffer, sizeof(buffer));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto fail;
-		if (n == 0)
-			break;
-		if (write_all(copy, buffer, (size_t)n) != 0)
-			goto fail;
 	}
 	close(source);
 	return seal(copy);
-fail:;
-	int saved = errno;
-	close(source);
-	close(copy);
-	errno = saved;
-	return -1;
 }

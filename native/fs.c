@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "fs.h"
+#include "io.h"
+#include "napi.h"
 
 // The numbers are the same on every architecture for calls this recent.
 #ifndef SYS_open_tree
@@ -34,17 +36,8 @@
 #define SYS_mount_setattr 442
 #endif
 
-// linux/openat2.h and linux/mount.h, which older headers lack (and the
-// latter clashes with glibc's sys/mount.h).
-struct mc_open_how {
-  uint64_t flags;
-  uint64_t mode;
-  uint64_t resolve;
-};
-#define MC_RESOLVE_NO_MAGICLINKS 0x02
-#define MC_RESOLVE_NO_SYMLINKS 0x04
-#define MC_RESOLVE_IN_ROOT 0x10
-
+// linux/mount.h's struct mount_attr, which older headers lack (and which
+// clashes with glibc's sys/mount.h).
 struct mc_mount_attr {
   uint64_t attr_set;
   uint64_t attr_clr;
@@ -52,77 +45,17 @@ struct mc_mount_attr {
   uint64_t userns_fd;
 };
 
-// openat2 gives EAGAIN when a rename or mount raced with a confined lookup;
-// a bounded number of retries keeps a hostile loop from stalling us forever.
+// Retries of open_in_root's openat2 calls (see mc_openat2).
 #define OPENAT2_RETRIES 256
 // How deep a copy across filesystems goes (each level holds two fds).
 #define COPY_DEPTH_MAX 128
 
-// ------------------------------------------------------------- arguments
-
-#define MAX_ARGS 6
-
-typedef struct {
-  napi_env env;
-  size_t argc;
-  napi_value argv[MAX_ARGS];
-  int failed;
-} Args;
-
-static Args args_of(napi_env env, napi_callback_info info) {
-  Args args = {.env = env, .argc = MAX_ARGS, .failed = 0};
-  napi_get_cb_info(env, info, &args.argc, args.argv, NULL, NULL);
-  return args;
-}
-
-static int is_number(Args *args, size_t index) {
-  napi_valuetype type = napi_undefined;
-  if (index < args->argc) napi_typeof(args->env, args->argv[index], &type);
-  return type == napi_number;
-}
-
-static int64_t int_at(Args *args, size_t index) {
-  int64_t value = 0;
-  if (index >= args->argc || napi_get_value_int64(args->env, args->argv[index], &value) != napi_ok) args->failed = 1;
-  return value;
-}
-
-// A string argument (the caller frees it); NULL, and failed set, otherwise.
-static char *string_at(Args *args, size_t index) {
-  size_t length = 0;
-  if (index >= args->argc || napi_get_value_string_utf8(args->env, args->argv[index], NULL, 0, &length) != napi_ok ||
-      length > PATH_MAX) {
-    args->failed = 1;
-    return NULL;
-  }
-  char *text = malloc(length + 1);
-  if (text == NULL) {
-    args->failed = 1;
-    return NULL;
-  }
-  napi_get_value_string_utf8(args->env, args->argv[index], text, length + 1, &length);
-  return text;
-}
-
-static napi_value number(napi_env env, double value) {
-  napi_value result;
-  napi_create_double(env, value, &result);
-  return result;
-}
-
-// -errno for a failed call (`result` == -1), the result otherwise.
-static napi_value outcome(napi_env env, long result) {
-  return number(env, result == -1 ? -errno : result);
-}
-
-#define INVALID(env) number(env, -EINVAL)
-
 // ---------------------------------------------------------------- opening
 
-static int openat2_retrying(int dirfd, const char *path, struct mc_open_how *how) {
+int mc_openat2(int dirfd, const char *path, const struct mc_open_how *how, int retries) {
   for (int attempt = 0;; attempt++) {
     int fd = (int)syscall(SYS_openat2, dirfd, path, how, sizeof *how);
-    if (fd >= 0 || (errno != EAGAIN && errno != EINTR) || attempt >= OPENAT2_RETRIES) return fd;
+    if (fd >= 0 || (errno != EAGAIN && errno != EINTR) || attempt >= retries) return fd;
   }
 }
 
@@ -133,31 +66,31 @@ static int openat2_retrying(int dirfd, const char *path, struct mc_open_how *how
 // ".." stops at it, magic links (/proc/<pid>/fd/N) are refused; with
 // `follow` 0, a final symlink is opened itself.
 FS_FUNCTION(open_in_root) {
-  Args args = args_of(env, info);
+  Call call = begin(env, info);
   int root_fd = -1, owned = 0;
-  if (is_number(&args, 0)) {
-    root_fd = (int)int_at(&args, 0);
+  if (arg_is_number(&call, 0)) {
+    root_fd = (int)arg_int(&call, 0);
   } else {
-    char *root = string_at(&args, 0);
-    if (root == NULL) return INVALID(env);
+    char *root = arg_path(&call, 0);
+    if (root == NULL) return bad_arguments(env);
     struct mc_open_how how = {
         .flags = O_PATH | O_CLOEXEC | O_DIRECTORY,
         .resolve = MC_RESOLVE_NO_SYMLINKS | MC_RESOLVE_NO_MAGICLINKS,
     };
-    root_fd = openat2_retrying(AT_FDCWD, root, &how);
+    root_fd = mc_openat2(AT_FDCWD, root, &how, OPENAT2_RETRIES);
     free(root);
     if (root_fd < 0) return number(env, -errno);
     owned = 1;
   }
-  char *path = string_at(&args, 1);
-  int follow = (int)int_at(&args, 2);
+  char *path = arg_path(&call, 1);
+  int follow = (int)arg_int(&call, 2);
   int fd = -1, error = EINVAL;
-  if (!args.failed) {
+  if (!call.failed) {
     struct mc_open_how how = {
         .flags = O_PATH | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW),
         .resolve = MC_RESOLVE_IN_ROOT | MC_RESOLVE_NO_MAGICLINKS,
     };
-    fd = openat2_retrying(root_fd, path, &how);
+    fd = mc_openat2(root_fd, path, &how, OPENAT2_RETRIES);
     error = errno;
   }
   if (owned) close(root_fd);
@@ -165,24 +98,30 @@ FS_FUNCTION(open_in_root) {
   return number(env, fd >= 0 ? fd : -error);
 }
 
-// fstat_mode(fd): st_mode of what the fd refers to.
-FS_FUNCTION(fstat_mode) {
-  Args args = args_of(env, info);
-  int fd = (int)int_at(&args, 0);
-  if (args.failed) return INVALID(env);
+// fstat(fd): [st_dev, st_ino] as BigInts and st_mode.
+FS_FUNCTION(fstat) {
+  Call call = begin(env, info);
+  int fd = arg_fd(&call, 0);
+  if (call.failed || fd == AT_FDCWD) return bad_arguments(env);
   struct stat st;
-  if (fstat(fd, &st) == -1) return number(env, -errno);
-  return number(env, st.st_mode);
+  if (fstat(fd, &st) != 0) return number(env, -errno);
+  napi_value array;
+  if (napi_create_array_with_length(env, 3, &array) != napi_ok ||
+      !set_element(env, array, 0, bigint(env, (uint64_t)st.st_dev)) ||
+      !set_element(env, array, 1, bigint(env, (uint64_t)st.st_ino)) || !set_element(env, array, 2, number(env, st.st_mode))) {
+    return bad_arguments(env);
+  }
+  return array;
 }
 
 // ------------------------------------------------------- making entries
 
 FS_FUNCTION(mkdirat) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *name = string_at(&args, 1);
-  mode_t mode = (mode_t)int_at(&args, 2);
-  napi_value result = args.failed ? INVALID(env) : outcome(env, mkdirat(dirfd, name, mode));
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *name = arg_path(&call, 1);
+  mode_t mode = (mode_t)arg_int(&call, 2);
+  napi_value result = call.failed ? bad_arguments(env) : outcome(env, mkdirat(dirfd, name, mode));
   free(name);
   return result;
 }
@@ -190,13 +129,13 @@ FS_FUNCTION(mkdirat) {
 // create_file_at(dirfd, name, mode): a new empty file; an existing entry,
 // a symlink included, is EEXIST.
 FS_FUNCTION(create_file_at) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *name = string_at(&args, 1);
-  mode_t mode = (mode_t)int_at(&args, 2);
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *name = arg_path(&call, 1);
+  mode_t mode = (mode_t)arg_int(&call, 2);
   napi_value result;
-  if (args.failed) {
-    result = INVALID(env);
+  if (call.failed) {
+    result = bad_arguments(env);
   } else {
     int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, mode);
     result = fd == -1 ? number(env, -errno) : number(env, 0);
@@ -207,61 +146,71 @@ FS_FUNCTION(create_file_at) {
 }
 
 FS_FUNCTION(symlinkat) {
-  Args args = args_of(env, info);
-  char *text = string_at(&args, 0);
-  int dirfd = (int)int_at(&args, 1);
-  char *name = string_at(&args, 2);
-  napi_value result = args.failed ? INVALID(env) : outcome(env, symlinkat(text, dirfd, name));
+  Call call = begin(env, info);
+  char *text = arg_path(&call, 0);
+  int dirfd = (int)arg_int(&call, 1);
+  char *name = arg_path(&call, 2);
+  napi_value result = call.failed ? bad_arguments(env) : outcome(env, symlinkat(text, dirfd, name));
   free(text), free(name);
   return result;
 }
 
 FS_FUNCTION(renameat2) {
-  Args args = args_of(env, info);
-  int old_dir = (int)int_at(&args, 0);
-  char *old_name = string_at(&args, 1);
-  int new_dir = (int)int_at(&args, 2);
-  char *new_name = string_at(&args, 3);
-  unsigned flags = (unsigned)int_at(&args, 4);
-  napi_value result = args.failed ? INVALID(env)
+  Call call = begin(env, info);
+  int old_dir = (int)arg_int(&call, 0);
+  char *old_name = arg_path(&call, 1);
+  int new_dir = (int)arg_int(&call, 2);
+  char *new_name = arg_path(&call, 3);
+  unsigned flags = (unsigned)arg_int(&call, 4);
+  napi_value result = call.failed ? bad_arguments(env)
                                   : outcome(env, syscall(SYS_renameat2, old_dir, old_name, new_dir, new_name, flags));
   free(old_name), free(new_name);
   return result;
 }
 
-// Sets the mode of the entry `name` of `dirfd` without following it: through
-// an O_PATH fd, which must still be of `type` (S_IFMT bits).
-static int chmod_entry(int dirfd, const char *name, mode_t type, mode_t mode) {
+// An O_PATH fd on the entry `name` of `dirfd`, not followed, and its stat
+// in *st; EEXIST unless it is (still) of `type` (S_IFMT bits). An fd, or -1
+// with errno.
+static int open_entry(int dirfd, const char *name, mode_t type, struct stat *st) {
   int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd == -1) return -1;
-  struct stat st;
-  int result = fstat(fd, &st);
-  if (result == 0 && (st.st_mode & S_IFMT) != type) {
+  int result = fstat(fd, st);
+  if (result == 0 && (st->st_mode & S_IFMT) != type) {
     errno = EEXIST;
     result = -1;
   }
-  if (result == 0 && (st.st_mode & 07777) != (mode & 07777)) {
+  if (result == 0) return fd;
+  close_keeping_errno(fd);
+  return -1;
+}
+
+// Sets the mode of the entry `name` of `dirfd` without following it: through
+// an O_PATH fd, which must still be of `type` (S_IFMT bits).
+static int chmod_entry(int dirfd, const char *name, mode_t type, mode_t mode) {
+  struct stat st;
+  int fd = open_entry(dirfd, name, type, &st);
+  if (fd == -1) return -1;
+  int result = 0;
+  if ((st.st_mode & 07777) != (mode & 07777)) {
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     result = chmod(proc, mode & 07777);
   }
-  int error = errno;
-  close(fd);
-  errno = error;
+  close_keeping_errno(fd);
   return result;
 }
 
 // mknod_at(dirfd, name, mode, major, minor): a device node whose mode is
 // exactly `mode`, whatever our umask.
 FS_FUNCTION(mknod_at) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *name = string_at(&args, 1);
-  mode_t mode = (mode_t)int_at(&args, 2);
-  unsigned major_number = (unsigned)int_at(&args, 3), minor_number = (unsigned)int_at(&args, 4);
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *name = arg_path(&call, 1);
+  mode_t mode = (mode_t)arg_int(&call, 2);
+  unsigned major_number = (unsigned)arg_int(&call, 3), minor_number = (unsigned)arg_int(&call, 4);
   napi_value result;
-  if (args.failed) {
-    result = INVALID(env);
+  if (call.failed) {
+    result = bad_arguments(env);
   } else if (mknodat(dirfd, name, mode, makedev(major_number, minor_number)) == -1) {
     result = number(env, -errno);
   } else {
@@ -274,26 +223,6 @@ FS_FUNCTION(mknod_at) {
 // ------------------------------------------------ rename across filesystems
 
 static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char *dst_name, int depth, int *created);
-
-static int copy_bytes(int from, int to) {
-  char buffer[65536];
-  for (;;) {
-    ssize_t count = read(from, buffer, sizeof buffer);
-    if (count == 0) return 0;
-    if (count < 0) {
-      if (errno == EINTR) continue;
-      return -1;
-    }
-    for (ssize_t done = 0; done < count;) {
-      ssize_t written = write(to, buffer + done, (size_t)(count - done));
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        return -1;
-      }
-      done += written;
-    }
-  }
-}
 
 // Owner, then mode (chown clears set-id bits), then times, of an open fd.
 static int finish_fd(int fd, const struct stat *st) {
@@ -309,10 +238,8 @@ static int copy_directory(int src_dir, const char *src_name, int dst_dir, const 
   int target = openat(dst_dir, dst_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   DIR *listing = target == -1 ? NULL : fdopendir(source);
   if (listing == NULL) {
-    int error = errno;
-    close(source);
-    if (target != -1) close(target);
-    errno = error;
+    close_keeping_errno(source);
+    if (target != -1) close_keeping_errno(target);
     return -1;
   }
   int result = 0;
@@ -357,12 +284,10 @@ static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char
       if (source == -1) return -1;
       int target = openat(dst_dir, dst_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600);
       if (target != -1) *created = 1;
-      int result = target == -1 ? -1 : copy_bytes(source, target);
+      int result = target == -1 ? -1 : copy_all(source, target);
       if (result == 0) result = finish_fd(target, &st);
-      int error = errno;
-      close(source);
-      if (target != -1) close(target);
-      errno = error;
+      close_keeping_errno(source);
+      if (target != -1) close_keeping_errno(target);
       return result;
     }
     case S_IFDIR:
@@ -373,22 +298,15 @@ static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char
       // Devices, fifos and sockets: a new node of the same kind.
       if (mknodat(dst_dir, dst_name, (st.st_mode & S_IFMT) | 0600, st.st_rdev) == -1) return -1;
       *created = 1;
-      int fd = openat(dst_dir, dst_name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      if (fd == -1) return -1;
       struct stat made;
-      int result = fstat(fd, &made);
-      if (result == 0 && (made.st_mode & S_IFMT) != (st.st_mode & S_IFMT)) {
-        errno = EEXIST;
-        result = -1;
-      }
+      int fd = open_entry(dst_dir, dst_name, st.st_mode & S_IFMT, &made);
+      if (fd == -1) return -1;
       char proc[64];
       snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-      if (result == 0) result = fchownat(fd, "", st.st_uid, st.st_gid, AT_EMPTY_PATH);
+      int result = fchownat(fd, "", st.st_uid, st.st_gid, AT_EMPTY_PATH);
       if (result == 0) result = chmod(proc, st.st_mode & 07777);
       if (result == 0) result = utimensat(AT_FDCWD, proc, times, 0);
-      int error = errno;
-      close(fd);
-      errno = error;
+      close_keeping_errno(fd);
       return result;
     }
   }
@@ -429,14 +347,14 @@ static int remove_entry(int dir, const char *name, int depth) {
 // target is replaced as rename(2) would: a directory only by a directory,
 // and only when empty.
 FS_FUNCTION(move_by_copy) {
-  Args args = args_of(env, info);
-  int old_dir = (int)int_at(&args, 0);
-  char *old_name = string_at(&args, 1);
-  int new_dir = (int)int_at(&args, 2);
-  char *new_name = string_at(&args, 3);
-  if (args.failed) {
+  Call call = begin(env, info);
+  int old_dir = (int)arg_int(&call, 0);
+  char *old_name = arg_path(&call, 1);
+  int new_dir = (int)arg_int(&call, 2);
+  char *new_name = arg_path(&call, 3);
+  if (call.failed) {
     free(old_name), free(new_name);
-    return INVALID(env);
+    return bad_arguments(env);
   }
   int result = 0;
   struct stat source, target;
@@ -471,24 +389,24 @@ FS_FUNCTION(move_by_copy) {
 // open_tree(dirfd, path, flags): a mount (with OPEN_TREE_CLONE, a detached
 // copy of it) as an fd.
 FS_FUNCTION(open_tree) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *path = string_at(&args, 1);
-  unsigned flags = (unsigned)int_at(&args, 2);
-  napi_value result = args.failed ? INVALID(env) : outcome(env, syscall(SYS_open_tree, dirfd, path, flags));
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *path = arg_path(&call, 1);
+  unsigned flags = (unsigned)arg_int(&call, 2);
+  napi_value result = call.failed ? bad_arguments(env) : outcome(env, syscall(SYS_open_tree, dirfd, path, flags));
   free(path);
   return result;
 }
 
 FS_FUNCTION(move_mount) {
-  Args args = args_of(env, info);
-  int from_dir = (int)int_at(&args, 0);
-  char *from_path = string_at(&args, 1);
-  int to_dir = (int)int_at(&args, 2);
-  char *to_path = string_at(&args, 3);
-  unsigned flags = (unsigned)int_at(&args, 4);
-  napi_value result = args.failed
-                          ? INVALID(env)
+  Call call = begin(env, info);
+  int from_dir = (int)arg_int(&call, 0);
+  char *from_path = arg_path(&call, 1);
+  int to_dir = (int)arg_int(&call, 2);
+  char *to_path = arg_path(&call, 3);
+  unsigned flags = (unsigned)arg_int(&call, 4);
+  napi_value result = call.failed
+                          ? bad_arguments(env)
                           : outcome(env, syscall(SYS_move_mount, from_dir, from_path, to_dir, to_path, flags));
   free(from_path), free(to_path);
   return result;
@@ -496,16 +414,16 @@ FS_FUNCTION(move_mount) {
 
 // mount_setattr(dirfd, path, flags, set, clear, propagation).
 FS_FUNCTION(mount_setattr) {
-  Args args = args_of(env, info);
-  int dirfd = (int)int_at(&args, 0);
-  char *path = string_at(&args, 1);
-  unsigned flags = (unsigned)int_at(&args, 2);
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *path = arg_path(&call, 1);
+  unsigned flags = (unsigned)arg_int(&call, 2);
   struct mc_mount_attr attr = {
-      .attr_set = (uint64_t)int_at(&args, 3),
-      .attr_clr = (uint64_t)int_at(&args, 4),
-      .propagation = (uint64_t)int_at(&args, 5),
+      .attr_set = (uint64_t)arg_int(&call, 3),
+      .attr_clr = (uint64_t)arg_int(&call, 4),
+      .propagation = (uint64_t)arg_int(&call, 5),
   };
-  napi_value result = args.failed ? INVALID(env)
+  napi_value result = call.failed ? bad_arguments(env)
                                   : outcome(env, syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof attr));
   free(path);
   return result;
@@ -513,16 +431,16 @@ FS_FUNCTION(mount_setattr) {
 
 // fstatfs_flags(fd): f_flags (ST_RDONLY, ST_NOSUID, ...) of the mount the fd is on.
 FS_FUNCTION(fstatfs_flags) {
-  Args args = args_of(env, info);
-  int fd = (int)int_at(&args, 0);
-  if (args.failed) return INVALID(env);
+  Call call = begin(env, info);
+  int fd = (int)arg_int(&call, 0);
+  if (call.failed) return bad_arguments(env);
   struct statfs st;
   if (fstatfs(fd, &st) == -1) return number(env, -errno);
   return number(env, (double)st.f_flags);
 }
 
 FS_FUNCTION(fchdir) {
-  Args args = args_of(env, info);
-  int fd = (int)int_at(&args, 0);
-  return args.failed ? INVALID(env) : outcome(env, fchdir(fd));
+  Call call = begin(env, info);
+  int fd = (int)arg_int(&call, 0);
+  return call.failed ? bad_arguments(env) : outcome(env, fchdir(fd));
 }

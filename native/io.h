@@ -1,7 +1,8 @@
 /*
  * Small helpers shared by the native programs (waiter.c, clone.c) and the
- * addon's exec.c. Each of them is compiled on its own (see build.mjs), so
- * these are static inline: every file gets its own copy of what it uses.
+ * addon (addon.c, exec.c, fs.c). The programs are compiled on their own (see
+ * build.mjs), so these are static inline: every file gets its own copy of
+ * what it uses.
  *
  * All of it is async-signal-safe but print_failure (strerror): output goes
  * through write(2) only, numbers are formatted by hand, and nothing
@@ -20,6 +21,16 @@
 /* Room for the decimal text of any unsigned long (no NUL). */
 #define NUMBER_TEXT_MAX 20
 
+/* One read(2), retried on EINTR: the count, 0 at end of file, or -1 with errno. */
+static inline ssize_t read_some(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+	do {
+		n = read(fd, buf, len);
+	} while (n < 0 && errno == EINTR);
+	return n;
+}
+
 /* Writes all of `buf`, retrying on EINTR. 0, or -1 with errno. */
 static inline int write_all(int fd, const char *buf, size_t len)
 {
@@ -34,6 +45,37 @@ static inline int write_all(int fd, const char *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* Everything left to read from `from`, written to `to`. 0, or -1 with errno. */
+static inline int copy_all(int from, int to)
+{
+	char buffer[65536];
+	for (;;) {
+		ssize_t n = read_some(from, buffer, sizeof(buffer));
+		if (n <= 0)
+			return (int)n;
+		if (write_all(to, buffer, (size_t)n) != 0)
+			return -1;
+	}
+}
+
+/* close(2) that leaves errno as it was: for a failure's clean-up. */
+static inline void close_keeping_errno(int fd)
+{
+	int saved = errno;
+	close(fd);
+	errno = saved;
+}
+
+/* waitpid(2) with no options, retried on EINTR: the pid, or -1 with errno. */
+static inline pid_t reap(pid_t pid, int *status)
+{
+	pid_t result;
+	do {
+		result = waitpid(pid, status, 0);
+	} while (result < 0 && errno == EINTR);
+	return result;
 }
 
 /* `s` on stderr. */

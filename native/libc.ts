@@ -49,11 +49,9 @@ export const CLONE_FS = 0x200;
 export const CLONE_NEWNS = 0x20000;
 export const CLONE_NEWUTS = 0x4000000;
 export const CLONE_NEWIPC = 0x8000000;
-export const CLONE_NEWUSER = 0x10000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
 export const CLONE_NEWCGROUP = 0x2000000;
-export const CLONE_NEWTIME = 0x80;
 
 const MOUNT_FLAG_NAMES: ReadonlyArray<[number, string]> = [
   [MS_RDONLY, 'MS_RDONLY'],
@@ -85,11 +83,6 @@ export interface Passwd {
   shell: string;
 }
 
-export interface ResourceLimit {
-  soft: bigint;
-  hard: bigint;
-}
-
 /** RLIM_INFINITY: "unlimited". */
 export const RLIM_INFINITY = 0xffffffffffffffffn;
 
@@ -103,7 +96,6 @@ interface Addon {
   sethostname(name: string): number;
   pivot_root(newRoot: string, putOld: string): number;
   chdir(path: string): number;
-  chroot(path: string): number;
   getcwd(): string | number;
   open(path: string, flags: number, mode: number): number;
   close(fd: number): number;
@@ -111,20 +103,11 @@ interface Addon {
   fcntl(fd: number, cmd: number, arg: number): number;
   setsid(): number;
   set_controlling_terminal(fd: number): number;
-  mknod(path: string, mode: number, major: number, minor: number): number;
-  getpid(): number;
   getuid(): number;
-  kill(pid: number, signal: number): number;
-  setuid(uid: number): number;
-  setgid(gid: number): number;
-  setgroups(gids: readonly number[]): number;
   getpwnam(name: string): Passwd | null | number;
   getgrouplist(user: string, gid: number): number[] | number;
   prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number;
   capget(): [bigint, bigint, bigint] | number;
-  capset(effective: bigint, permitted: bigint, inheritable: bigint): number;
-  setrlimit(resource: number, soft: bigint, hard: bigint): number;
-  getrlimit(resource: number): [bigint, bigint] | number;
   install_exit_handlers(statusFd: number, notifyFd: number): number;
   exec(path: string, argv: readonly string[], envp: readonly string[], keepFds: readonly number[], exeFd: number): number;
   sealed_copy(path: string): number;
@@ -222,17 +205,10 @@ export function getcwd(): string {
   return value(libc().getcwd(), 'getcwd', '');
 }
 
-export function chroot(path: string): void {
-  check(libc().chroot(path), 'chroot', `'${path}'`);
-}
-
 export const O_RDONLY = 0o0;
 export const O_WRONLY = 0o1;
-export const O_RDWR = 0o2;
 export const O_CREAT = 0o100;
-export const O_NOCTTY = 0o400;
 export const O_TRUNC = 0o1000;
-export const O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000;
 
 export function openFile(path: string, flags: number, mode = 0): number {
@@ -263,32 +239,8 @@ export function takeControllingTerminal(fd: number): void {
   check(libc().set_controlling_terminal(fd), 'ioctl(TIOCSCTTY)', `fd ${fd}`);
 }
 
-export function mknod(path: string, mode: number, major: number, minor: number): void {
-  check(libc().mknod(path, mode, major, minor), 'mknod', `'${path}'`);
-}
-
-export function getpid(): number {
-  return libc().getpid();
-}
-
 export function getuid(): number {
   return libc().getuid();
-}
-
-export function kill(pid: number, signal: number): void {
-  check(libc().kill(pid, signal), 'kill', `${pid}`);
-}
-
-export function setuid(uid: number): void {
-  check(libc().setuid(uid), 'setuid', `${uid}`);
-}
-
-export function setgid(gid: number): void {
-  check(libc().setgid(gid), 'setgid', `${gid}`);
-}
-
-export function setgroups(gids: readonly number[]): void {
-  check(libc().setgroups(gids), 'setgroups', `[${gids.join(',')}]`);
 }
 
 /** The user's passwd entry, or undefined when there is none. */
@@ -315,19 +267,6 @@ export interface CapabilitySets {
 export function capget(): CapabilitySets {
   const [effective, permitted, inheritable] = value(libc().capget(), 'capget', '');
   return { effective, permitted, inheritable };
-}
-
-export function capset(sets: CapabilitySets): void {
-  check(libc().capset(sets.effective, sets.permitted, sets.inheritable), 'capset', '');
-}
-
-export function setrlimit(resource: number, limit: ResourceLimit): void {
-  check(libc().setrlimit(resource, limit.soft, limit.hard), 'setrlimit', `${resource}`);
-}
-
-export function getrlimit(resource: number): ResourceLimit {
-  const [soft, hard] = value(libc().getrlimit(resource), 'getrlimit', `${resource}`);
-  return { soft, hard };
 }
 
 /**
@@ -473,7 +412,7 @@ export function seccompExport(defaultAction: number, architectures: readonly num
 /** The addon's filesystem functions; each returns -errno on failure. */
 interface Addon {
   open_in_root(root: string | number, path: string, follow: number): number;
-  fstat_mode(fd: number): number;
+  fstat(fd: number): [bigint, bigint, number] | number;
   mkdirat(dirfd: number, name: string, mode: number): number;
   create_file_at(dirfd: number, name: string, mode: number): number;
   symlinkat(text: string, dirfd: number, name: string): number;
@@ -488,15 +427,10 @@ interface Addon {
 }
 
 // errno values (the same on every Linux architecture).
-export const EPERM = 1;
 export const ENOENT = 2;
-export const EBUSY = 16;
 export const EEXIST = 17;
 export const EXDEV = 18;
 export const ENOTDIR = 20;
-export const EISDIR = 21;
-export const EINVAL = 22;
-export const ENOTEMPTY = 39;
 export const ELOOP = 40;
 
 export const AT_FDCWD = -100;
@@ -504,24 +438,18 @@ export const AT_EMPTY_PATH = 0x1000;
 export const AT_RECURSIVE = 0x8000;
 
 // network-cni-setup's own calls (native/net.c): plain openat and openat2,
-// identities of open files, unlinkat, the loopback interface.
+// unlinkat, the loopback interface.
 
-interface NetAddon {
+interface Addon {
   net_openat(dirfd: number, path: string, flags: number, mode: number): number;
   net_openat2(dirfd: number, path: string, flags: number, resolve: number, mode: number): number;
-  net_fstat(fd: number): [bigint, bigint, number] | number;
   net_unlinkat(dirfd: number, name: string, flags: number): number;
   net_loopback_up(): number;
 }
 
-function net(): NetAddon {
-  return libc() as unknown as NetAddon;
-}
-
 export const O_PATH = 0o10000000;
 export const O_EXCL = 0o200;
-// These two differ between x86_64 and aarch64.
-export const O_DIRECTORY = process.arch === 'arm64' ? 0o40000 : 0o200000;
+// This one differs between x86_64 and aarch64.
 export const O_NOFOLLOW = process.arch === 'arm64' ? 0o100000 : 0o400000;
 export const RESOLVE_NO_MAGICLINKS = 0x02;
 export const RESOLVE_IN_ROOT = 0x10;
@@ -550,7 +478,6 @@ export const ST_NOEXEC = 0x8;
 export const ST_NOATIME = 0x400;
 export const ST_NODIRATIME = 0x800;
 export const ST_RELATIME = 0x1000;
-export const RENAME_EXCHANGE = 0x2;
 
 export const S_IFMT = 0o170000;
 export const S_IFDIR = 0o040000;
@@ -568,9 +495,16 @@ export function openInRoot(root: string | number, path: string, follow: boolean)
   return check(libc().open_in_root(root, path, follow ? 1 : 0), 'openat2', `'${path}' ${where}`);
 }
 
-/** st_mode of what `fd` refers to. */
-export function fstatMode(fd: number): number {
-  return check(libc().fstat_mode(fd), 'fstat', `fd ${fd}`);
+export interface FileIdentity {
+  dev: bigint;
+  ino: bigint;
+  mode: number;
+}
+
+/** Which file `fd` refers to, and its st_mode. */
+export function fstat(fd: number): FileIdentity {
+  const [dev, ino, mode] = value(libc().fstat(fd), 'fstat', `fd ${fd}`);
+  return { dev, ino, mode };
 }
 
 export function mkdirAt(dirfd: number, name: string, mode = 0o755): void {
@@ -623,27 +557,16 @@ export function fchdir(fd: number): void {
 
 /** openat(2); O_CLOEXEC is always added. */
 export function openAt(dirfd: number, path: string, flags: number, mode = 0): number {
-  return check(net().net_openat(dirfd, path, flags, mode), 'openat', `'${path}'`);
+  return check(libc().net_openat(dirfd, path, flags, mode), 'openat', `'${path}'`);
 }
 
 /** openat2(2), retried while the kernel asks for it (EAGAIN); O_CLOEXEC is always added. */
 export function openAt2(dirfd: number, path: string, flags: number, resolve: number, mode = 0): number {
-  return check(net().net_openat2(dirfd, path, flags, resolve, mode), 'openat2', `'${path}'`);
-}
-
-export interface FileIdentity {
-  dev: bigint;
-  ino: bigint;
-  mode: number;
-}
-
-export function fstat(fd: number): FileIdentity {
-  const [dev, ino, mode] = value(net().net_fstat(fd), 'fstat', `fd ${fd}`);
-  return { dev, ino, mode };
+  return check(libc().net_openat2(dirfd, path, flags, resolve, mode), 'openat2', `'${path}'`);
 }
 
 export function unlinkAt(dirfd: number, name: string, flags = 0): void {
-  check(net().net_unlinkat(dirfd, name, flags), 'unlinkat', `'${name}'`);
+  check(libc().net_unlinkat(dirfd, name, flags), 'unlinkat', `'${name}'`);
 }
 
 /** setns(2) into the namespace the open `fd` is. */
@@ -653,5 +576,5 @@ export function setnsFd(fd: number, nstype: number): void {
 
 /** Brings `lo` up in the calling thread's network namespace. */
 export function loopbackUp(): void {
-  check(net().net_loopback_up(), 'ioctl(SIOCSIFFLAGS)', "'lo'");
+  check(libc().net_loopback_up(), 'ioctl(SIOCSIFFLAGS)', "'lo'");
 }

@@ -1,7 +1,6 @@
 /*
  * What network-cni-setup needs from the kernel beside fs.c's calls (net.c):
- * plain openat and openat2, identities of open files, unlinkat, and the
- * loopback interface.
+ * plain openat and openat2, unlinkat, and the loopback interface.
  *
  * mc_loopback_up is static inline so that the clone program, which is built
  * on its own without Node-API, shares it; the addon's functions are declared
@@ -46,7 +45,6 @@ static inline int mc_loopback_up(void)
 /* Each returns its result, or -errno; -EINVAL for bad arguments. */
 napi_value js_net_openat(napi_env env, napi_callback_info info);
 napi_value js_net_openat2(napi_env env, napi_callback_info info);
-napi_value js_net_fstat(napi_env env, napi_callback_info info);
 napi_value js_net_unlinkat(napi_env env, napi_callback_info info);
 napi_value js_net_loopback_up(napi_env env, napi_callback_info info);
 #endif

@@ -55,6 +55,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "capability.h"
 #include "drop.h"
 #include "io.h"
 
@@ -174,30 +175,6 @@ static const char *rlimit_name(uint32_t resource)
 	if (resource < sizeof(names) / sizeof(names[0]) && names[resource] != NULL)
 		return names[resource];
 	return "unknown";
-}
-
-static int capset_sets(uint64_t effective, uint64_t permitted, uint64_t inheritable)
-{
-	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-	struct __user_cap_data_struct data[2] = {
-		{.effective = (uint32_t)effective, .permitted = (uint32_t)permitted, .inheritable = (uint32_t)inheritable},
-		{.effective = (uint32_t)(effective >> 32),
-		 .permitted = (uint32_t)(permitted >> 32),
-		 .inheritable = (uint32_t)(inheritable >> 32)},
-	};
-	return (int)syscall(SYS_capset, &header, data);
-}
-
-static int capget_sets(uint64_t *effective, uint64_t *permitted, uint64_t *inheritable)
-{
-	struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
-	struct __user_cap_data_struct data[2];
-	if (syscall(SYS_capget, &header, data) != 0)
-		return -1;
-	*effective = ((uint64_t)data[1].effective << 32) | data[0].effective;
-	*permitted = ((uint64_t)data[1].permitted << 32) | data[0].permitted;
-	*inheritable = ((uint64_t)data[1].inheritable << 32) | data[0].inheritable;
-	return 0;
 }
 
 /* The five sets at once: effective, permitted, inheritable, then ambient. */
@@ -370,6 +347,8 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	/* No task may read our memory or reach our fds (the status file's) through /proc. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Ignored, SIGCHLD would let our children vanish unreaped, their status with them. */
+	signal(SIGCHLD, SIG_DFL);
 
 	if (argc < 5) {
 		print("Usage: waiter <status_fd>|- <drop_fd>|- <path> <argv0> [args...]\n");
@@ -462,17 +441,14 @@ int main(int argc, char **argv)
 		}
 		if (info.si_pid != pid) {
 			/* An orphan of the task: reap it and keep waiting. */
-			while (waitpid(info.si_pid, &status, 0) < 0 && errno == EINTR)
-				;
+			reap(info.si_pid, &status);
 			continue;
 		}
 		/* No more forwarding: the pid is about to be released. */
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		child = 0;
-		while (waitpid(pid, &status, 0) < 0) {
-			if (errno != EINTR)
-				return give_up("Failed to reap the task");
-		}
+		if (reap(pid, &status) < 0)
+			return give_up("Failed to reap the task");
 		end_container();
 		/* The task never started: that is a failed launch, said on stderr by the task's process. */
 		int failed = *never_started != 0;

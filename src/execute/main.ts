@@ -155,7 +155,9 @@ function taskOptions(flags: ExecuteFlags, agentId: string, onStatus: (status: Ta
 
 /** A launch info path ("task.rlimits.rlimits[0]: ...") in the terms of the flag that set it. */
 function flagTerms(message: string): string {
-  return message.replace(/^task\.(effective_capabilities|bounding_capabilities|rlimits)\.?/, (_, flag: string) => `Invalid --${flag}: `);
+  const flag = /\btask\.(effective_capabilities|bounding_capabilities|rlimits)\b\.?/.exec(message);
+  if (flag === null) return message;
+  return `Invalid --${flag[1]}: ${message.replace(flag[0], '')}`;
 }
 
 function printStatus(status: TaskStatus): void {

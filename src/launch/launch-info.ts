@@ -1,21 +1,36 @@
-// What `launch` is asked to do, read from JSON: the modern `--launch_info`
-// (a ContainerLaunchInfo) and the legacy `--command` / `--pre_exec_commands`
-// (CommandInfo). Field names and enum names follow Mesos's .proto files, the
-// way stout renders a protobuf as JSON: snake_case keys, enums by name,
-// repeated fields as arrays, 64-bit integers as JSON numbers.
+// What `launch` is asked to do: the modern `--launch_info` (a
+// ContainerLaunchInfo) and the legacy `--command` / `--pre_exec_commands`
+// (CommandInfo), read through the protobuf layer's JSON mapping
+// (src/proto/json.ts) in its strict mode, then turned into what the launch
+// carries out.
+//
+// The mapping does the protobuf part, with stout's rules and words: field
+// names, types, ranges, enum names, null as unset, unknown keys ignored,
+// required fields. Strict, because what we launch must be what was asked:
+// an unknown enum name is an error (stout drops it, and a dropped
+// capability or seccomp rule changes the container silently), and so are
+// null and arrays inside arrays, a single value for a repeated field, and
+// number or boolean strings (digit strings for integers excepted). What is
+// left here is Mesos's own checks and ours: values we can't carry out
+// (UNKNOWN, SECRET), rlimits given by halves, a file operation without its
+// parameters, and the command itself.
 //
 // Everything here is pure: no I/O, no libc. Every bad input ends in a
 // LaunchInfoError whose message is one line naming the offending field, so
 // the caller can print it as it is.
-//
-// Protobuf JSON rules kept here: unknown keys are ignored; `null` means the
-// field is absent; integers are JSON numbers or strings of decimal digits,
-// and must be integral and in the range of the field's type; enums are given
-// by name. Two deliberate departures from stout's parser, both stricter: an
-// unknown enum name is an error (stout silently drops it unless the field is
-// required), and so is `null` inside an array (stout skips it).
-import { type JsonObject, type JsonValue, quoteValue } from '../subcommand/flags';
 import { RLIM_INFINITY } from '../../native/libc';
+import { ProtoError, quote } from '../proto/errors';
+import { readJson } from '../proto/json';
+import {
+  CapabilityInfo as CapabilityInfoType,
+  CommandInfo as CommandInfoType,
+  type CommandInfoMessage,
+  ContainerLaunchInfo,
+  type ContainerLaunchInfoMessage,
+} from '../proto/launch';
+import type { mesos } from '../proto/generated/types';
+import type { MessageType } from '../proto/schema';
+import type { JsonValue } from '../subcommand/flags';
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -23,10 +38,12 @@ import { RLIM_INFINITY } from '../../native/libc';
 export type LaunchInfoErrorKind = 'parse' | 'validate';
 
 /**
- * A launch description we refuse. `kind` is 'parse' for malformed input (the
- * message is "<path>: <what is wrong>") and 'validate' for the checks Mesos
- * makes after parsing, whose messages are Mesos's own one-liners, e.g.
- * "Shell command is not specified".
+ * A launch description we refuse. `kind` is 'parse' for malformed input and
+ * for values we can't carry out: the mapping's words naming the field
+ * ("Not expecting a JSON number for field 'launch_info.rootfs'") or ours
+ * ("<path>: <what is wrong>"), `path` being that field. 'validate' is for
+ * the checks Mesos makes after parsing, whose messages are Mesos's own
+ * one-liners, e.g. "Shell command is not specified".
  */
 export class LaunchInfoError extends Error {
   override readonly name = 'LaunchInfoError';
@@ -40,17 +57,9 @@ export class LaunchInfoError extends Error {
   }
 }
 
-/** How many characters of an input value an error message quotes. */
-export const QUOTE_LIMIT = 80;
-
-/** Renders `value` for an error message: escaped, cut to QUOTE_LIMIT code points. */
-export function quote(value: string): string {
-  return quoteValue(value, QUOTE_LIMIT);
-}
-
-function fail(path: string, reason: string): never {
-  throw new LaunchInfoError(`${path}: ${reason}`, path, 'parse');
-}
+// How many characters of an input value an error message quotes, and how:
+// the protobuf layer's rule, so that its errors and ours quote alike.
+export { QUOTE_LIMIT, quote } from '../proto/errors';
 
 // ---------------------------------------------------------------------------
 // Tables
@@ -192,8 +201,6 @@ export const SECCOMP_OPERATORS = [
 ] as const;
 export type SeccompOperator = (typeof SECCOMP_OPERATORS)[number];
 
-/** `Environment.Variable.Type`. */
-const VARIABLE_TYPES = ['UNKNOWN', 'VALUE', 'SECRET'] as const;
 
 // ---------------------------------------------------------------------------
 // Output types
@@ -299,185 +306,55 @@ export interface LaunchInfo {
 }
 
 // ---------------------------------------------------------------------------
-// Readers for protobuf-JSON scalars. Each takes the value (possibly anything
-// at all) and the path to name in an error.
+// From the mapping's messages to the launch's
 
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+function fail(path: string, reason: string): never {
+  throw new LaunchInfoError(`${path}: ${reason}`, path, 'parse');
 }
 
-/** The value of `name` in `object`, or undefined when absent or null. */
-function get(object: JsonObject, name: string): unknown {
-  if (!Object.hasOwn(object, name)) return undefined;
-  const value: unknown = object[name];
-  return value === null ? undefined : value;
-}
-
-function readMessage(value: unknown, path: string): JsonObject {
-  if (!isObject(value)) fail(path, 'expected an object');
-  return value;
-}
-
-function readString(value: unknown, path: string): string {
-  if (typeof value !== 'string') fail(path, 'expected a string');
-  return value;
-}
-
-function readBool(value: unknown, path: string): boolean {
-  if (typeof value !== 'boolean') fail(path, 'expected a boolean');
-  return value;
-}
-
-const DIGITS = /^-?[0-9]+$/;
-
-/** An integral JSON number, or a string of decimal digits, as a bigint. */
-function toBigInt(value: unknown): bigint | undefined {
-  if (typeof value === 'number') {
-    return Number.isInteger(value) ? BigInt(value) : undefined;
+/** Reads `json` as a message of `type`, strictly; the mapping's errors become LaunchInfoErrors. */
+function read<T>(type: MessageType<T>, json: unknown, root: string): T {
+  try {
+    return readJson(type, json, { strict: true, root });
+  } catch (error) {
+    if (error instanceof ProtoError) throw new LaunchInfoError(error.message, error.path, 'parse');
+    throw error;
   }
-  if (typeof value === 'string' && DIGITS.test(value)) {
-    const negative = value.startsWith('-');
-    const digits = value.slice(negative ? 1 : 0).replace(/^0+(?=[0-9])/, '');
-    if (digits.length > 20) return undefined; // beyond any 64-bit value
-    const magnitude = BigInt(digits);
-    return negative ? -magnitude : magnitude;
-  }
-  return undefined;
 }
 
-interface IntegerType {
-  min: bigint;
-  max: bigint;
-  noun: string;
+/** UNKNOWN is a name the schema has but the launch can't carry out. */
+function supported<T extends string>(name: T | 'UNKNOWN', path: string): T {
+  if (name === 'UNKNOWN') fail(path, `value '${quote(name)}' is not supported`);
+  return name;
 }
 
-const INT32: IntegerType = { min: -(2n ** 31n), max: 2n ** 31n - 1n, noun: '32-bit integer' };
-const UINT32: IntegerType = { min: 0n, max: 2n ** 32n - 1n, noun: 'unsigned 32-bit integer' };
-const UINT64: IntegerType = { min: 0n, max: 2n ** 64n - 1n, noun: 'unsigned 64-bit integer' };
-
-function article(noun: string): string {
-  return /^[aeiou]/.test(noun) ? `an ${noun}` : `a ${noun}`;
+function environmentOf(environment: mesos.Environment, path: string): Environment {
+  const variables = (environment.variables ?? []).map((variable, i): EnvironmentVariable => {
+    const at = `${path}.variables[${i}].type`;
+    const type = variable.type ?? 'VALUE';
+    if (type === 'SECRET') fail(at, 'SECRET environment variables are not supported (expected VALUE)');
+    if (type === 'UNKNOWN') fail(at, "value 'UNKNOWN' is not supported (expected VALUE)");
+    // Like Mesos, a VALUE variable without a value is the empty string.
+    return { name: variable.name, value: variable.value ?? '' };
+  });
+  return { variables };
 }
 
-function readInteger(value: unknown, path: string, type: IntegerType): bigint {
-  const n = toBigInt(value);
-  if (n === undefined || n < type.min || n > type.max) fail(path, `expected ${article(type.noun)}`);
-  return n;
-}
-
-const readInt32 = (value: unknown, path: string): number => Number(readInteger(value, path, INT32));
-const readUint32 = (value: unknown, path: string): number => Number(readInteger(value, path, UINT32));
-const readUint64 = (value: unknown, path: string): bigint => readInteger(value, path, UINT64);
-
-/**
- * An enum given by name. `known` holds every name of the proto's enum;
- * `accepted` maps the usable ones to what we return. A known but unusable
- * name (UNKNOWN) is "not supported", anything else "unknown".
- */
-function readEnum<T>(
-  value: unknown,
-  path: string,
-  accepted: ReadonlyMap<string, T>,
-  unsupported: readonly string[] = ['UNKNOWN'],
-): T {
-  if (typeof value !== 'string') fail(path, 'expected an enum value name (a string)');
-  const found = accepted.get(value);
-  if (found !== undefined) return found;
-  if (unsupported.includes(value)) fail(path, `value '${quote(value)}' is not supported`);
-  return fail(path, `unknown value '${quote(value)}'`);
-}
-
-function nameMap<T extends string>(names: readonly T[]): ReadonlyMap<string, T> {
-  return new Map(names.map((name) => [name, name]));
-}
-
-const FILE_OPERATION_MAP = nameMap(FILE_OPERATIONS);
-const SECCOMP_ACTION_MAP = nameMap(SECCOMP_ACTIONS);
-const SECCOMP_ARCHITECTURE_MAP = nameMap(SECCOMP_ARCHITECTURES);
-const SECCOMP_OPERATOR_MAP = nameMap(SECCOMP_OPERATORS);
-const VARIABLE_TYPE_MAP = nameMap(VARIABLE_TYPES);
-
-// Field access: optional scalars, required scalars and repeated fields.
-
-function optional<T>(
-  object: JsonObject,
-  name: string,
-  path: string,
-  read: (value: unknown, path: string) => T,
-): T | undefined {
-  const value = get(object, name);
-  return value === undefined ? undefined : read(value, `${path}.${name}`);
-}
-
-function required<T>(
-  object: JsonObject,
-  name: string,
-  path: string,
-  read: (value: unknown, path: string) => T,
-): T {
-  const value = get(object, name);
-  if (value === undefined) fail(`${path}.${name}`, 'missing required field');
-  return read(value, `${path}.${name}`);
-}
-
-function repeated<T>(
-  object: JsonObject,
-  name: string,
-  path: string,
-  noun: string,
-  read: (value: unknown, path: string) => T,
-): T[] {
-  const value = get(object, name);
-  if (value === undefined) return [];
-  const fieldPath = `${path}.${name}`;
-  if (!Array.isArray(value)) fail(fieldPath, `expected an array of ${noun}`);
-  const result: T[] = [];
-  for (let i = 0; i < value.length; i++) {
-    result.push(read(value[i] as unknown, `${fieldPath}[${i}]`));
-  }
-  return result;
-}
-
-// ---------------------------------------------------------------------------
-// Messages
-
-function parseVariable(value: unknown, path: string): EnvironmentVariable {
-  const object = readMessage(value, path);
-  const name = required(object, 'name', path, readString);
-  const type = optional(object, 'type', path, (v, p) => readEnum(v, p, VARIABLE_TYPE_MAP, [])) ?? 'VALUE';
-  if (type === 'SECRET') {
-    fail(`${path}.type`, 'SECRET environment variables are not supported (expected VALUE)');
-  }
-  if (type === 'UNKNOWN') {
-    fail(`${path}.type`, "value 'UNKNOWN' is not supported (expected VALUE)");
-  }
-  // Like Mesos, a VALUE variable without a value is the empty string.
-  const variableValue = optional(object, 'value', path, readString) ?? '';
-  return { name, value: variableValue };
-}
-
-function parseEnvironment(value: unknown, path: string): Environment {
-  const object = readMessage(value, path);
-  return { variables: repeated(object, 'variables', path, 'objects', parseVariable) };
+function commandOf(message: CommandInfoMessage, path: string): CommandInfo {
+  const command: CommandInfo = { shell: message.shell ?? true, arguments: message.arguments ?? [] };
+  if (message.value !== undefined) command.value = message.value;
+  if (message.environment !== undefined) command.environment = environmentOf(message.environment, `${path}.environment`);
+  if (message.user !== undefined) command.user = message.user;
+  return command;
 }
 
 /**
  * Parses a `CommandInfo`: `--command`, an element of `--pre_exec_commands`
- * or `launch_info.command`. `root` names it in error messages.
+ * or `launch_info.command`. `root` names it in error messages. Its `uris`
+ * are read (they must be well formed) but not used: the fetcher's business.
  */
 export function parseCommandInfo(json: JsonValue, root: string): CommandInfo {
-  const object = readMessage(json, root);
-  const command: CommandInfo = {
-    shell: optional(object, 'shell', root, readBool) ?? true,
-    arguments: repeated(object, 'arguments', root, 'strings', readString),
-  };
-  const value = optional(object, 'value', root, readString);
-  if (value !== undefined) command.value = value;
-  const environment = optional(object, 'environment', root, parseEnvironment);
-  if (environment !== undefined) command.environment = environment;
-  const user = optional(object, 'user', root, readString);
-  if (user !== undefined) command.user = user;
-  return command;
+  return commandOf(read(CommandInfoType, json, root), root);
 }
 
 /**
@@ -504,127 +381,87 @@ export function validatePreExecCommand(command: CommandInfo): void {
   }
 }
 
-function readCapability(value: unknown, path: string): number {
-  return readEnum(value, path, CAPABILITY_BY_NAME);
-}
-
-function uniqueSorted(numbers: number[]): number[] {
+/** A CapabilityInfo, or a seccomp Filter (the same field): Linux numbers, sorted and unique. */
+function capabilitiesOf(info: { capabilities?: mesos.CapabilityInfo.Capability[] }, path: string): number[] {
+  const numbers = (info.capabilities ?? []).map((name, i) => CAPABILITY_BY_NAME.get(supported(name, `${path}.capabilities[${i}]`))!);
   return [...new Set(numbers)].sort((a, b) => a - b);
 }
 
-function parseCapabilityInfo(value: unknown, path: string): number[] {
-  const object = readMessage(value, path);
-  return uniqueSorted(repeated(object, 'capabilities', path, 'capability names', readCapability));
+function rlimitsOf(info: mesos.RLimitInfo, path: string): RLimit[] {
+  return (info.rlimits ?? []).map((rlimit, i): RLimit => {
+    const at = `${path}.rlimits[${i}]`;
+    if (rlimit.type === undefined) fail(`${at}.type`, 'missing rlimit type');
+    const type = supported(rlimit.type, `${at}.type`);
+    if ((rlimit.soft === undefined) !== (rlimit.hard === undefined)) {
+      fail(at, 'Invalid rlimit values: soft and hard must be both set or both unset');
+    }
+    return {
+      type,
+      resource: RLIMIT_BY_NAME.get(type)!,
+      soft: rlimit.soft ?? RLIM_INFINITY,
+      hard: rlimit.hard ?? RLIM_INFINITY,
+    };
+  });
 }
 
-function parseRLimit(value: unknown, path: string): RLimit {
-  const object = readMessage(value, path);
-  const type = get(object, 'type');
-  if (type === undefined) fail(`${path}.type`, 'missing rlimit type');
-  const resource = readEnum(type, `${path}.type`, RLIMIT_BY_NAME);
-  const soft = optional(object, 'soft', path, readUint64);
-  const hard = optional(object, 'hard', path, readUint64);
-  if ((soft === undefined) !== (hard === undefined)) {
-    fail(path, 'Invalid rlimit values: soft and hard must be both set or both unset');
-  }
-  return {
-    type: type as RLimitName,
-    resource,
-    soft: soft ?? RLIM_INFINITY,
-    hard: hard ?? RLIM_INFINITY,
-  };
-}
-
-function parseRLimitInfo(value: unknown, path: string): RLimit[] {
-  const object = readMessage(value, path);
-  return repeated(object, 'rlimits', path, 'objects', parseRLimit);
-}
-
-function parseMountInfo(value: unknown, path: string): MountInfo {
-  const object = readMessage(value, path);
-  const mount: MountInfo = {
-    target: required(object, 'target', path, readString),
-    flags: optional(object, 'flags', path, readUint32) ?? 0,
-  };
-  const source = optional(object, 'source', path, readString);
-  if (source !== undefined) mount.source = source;
-  const type = optional(object, 'type', path, readString);
-  if (type !== undefined) mount.type = type;
-  const options = optional(object, 'options', path, readString);
-  if (options !== undefined) mount.options = options;
+function mountOf(message: mesos.slave.ContainerMountInfo): MountInfo {
+  const mount: MountInfo = { target: message.target, flags: message.flags ?? 0 };
+  if (message.source !== undefined) mount.source = message.source;
+  if (message.type !== undefined) mount.type = message.type;
+  if (message.options !== undefined) mount.options = message.options;
   return mount;
 }
 
-function parseSourceTarget(value: unknown, path: string): { source: string; target: string } {
-  const object = readMessage(value, path);
-  return {
-    source: optional(object, 'source', path, readString) ?? '',
-    target: optional(object, 'target', path, readString) ?? '',
-  };
-}
-
-function parseMkdir(value: unknown, path: string): { target: string; recursive: boolean } {
-  const object = readMessage(value, path);
-  return {
-    target: optional(object, 'target', path, readString) ?? '',
-    recursive: optional(object, 'recursive', path, readBool) ?? false,
-  };
-}
-
-function parseFileOperation(value: unknown, path: string): FileOperation {
-  const object = readMessage(value, path);
-  const operation = required(object, 'operation', path, (v, p) => readEnum(v, p, FILE_OPERATION_MAP));
-  // The parameters are a oneof; only the one the operation names is read.
-  const parameters = (name: string): unknown => {
-    const found = get(object, name);
+function fileOperationOf(message: mesos.slave.ContainerFileOperation, path: string): FileOperation {
+  if (message.operation === undefined) fail(`${path}.operation`, 'missing required field');
+  const operation = message.operation;
+  // The parameters are a oneof: the member the operation names must be the one set.
+  const parameters = <K extends 'symlink' | 'mount' | 'rename' | 'mkdir'>(name: K): NonNullable<mesos.slave.ContainerFileOperation[K]> => {
+    const found = message[name];
     if (found === undefined) fail(`${path}.${name}`, `missing required field for operation ${operation}`);
-    return found;
+    return found!;
   };
+  const sourceTarget = (found: { source?: string; target?: string }) => ({ source: found.source ?? '', target: found.target ?? '' });
   switch (operation) {
     case 'SYMLINK':
-      return { operation, symlink: parseSourceTarget(parameters('symlink'), `${path}.symlink`) };
+      return { operation, symlink: sourceTarget(parameters('symlink')) };
     case 'MOUNT':
-      return { operation, mount: parseMountInfo(parameters('mount'), `${path}.mount`) };
+      return { operation, mount: mountOf(parameters('mount')) };
     case 'RENAME':
-      return { operation, rename: parseSourceTarget(parameters('rename'), `${path}.rename`) };
-    case 'MKDIR':
-      return { operation, mkdir: parseMkdir(parameters('mkdir'), `${path}.mkdir`) };
+      return { operation, rename: sourceTarget(parameters('rename')) };
+    case 'MKDIR': {
+      const mkdir = parameters('mkdir');
+      return { operation, mkdir: { target: mkdir.target ?? '', recursive: mkdir.recursive ?? false } };
+    }
   }
 }
 
-function parseSeccompArg(value: unknown, path: string): SeccompArg {
-  const object = readMessage(value, path);
+function seccompOf(profile: mesos.seccomp.ContainerSeccompProfile, path: string): SeccompProfile {
   return {
-    index: required(object, 'index', path, readUint32),
-    op: required(object, 'op', path, (v, p) => readEnum(v, p, SECCOMP_OPERATOR_MAP)),
-    value: required(object, 'value', path, readUint64),
-    valueTwo: required(object, 'value_two', path, readUint64),
+    defaultAction: supported(profile.default_action, `${path}.default_action`),
+    architectures: (profile.architectures ?? []).map((name, i) => supported(name, `${path}.architectures[${i}]`)),
+    syscalls: (profile.syscalls ?? []).map((syscall, i): SeccompSyscall => {
+      const at = `${path}.syscalls[${i}]`;
+      const result: SeccompSyscall = {
+        names: syscall.names ?? [],
+        action: supported(syscall.action, `${at}.action`),
+        args: (syscall.args ?? []).map((arg, j) => ({
+          index: arg.index,
+          op: supported(arg.op, `${at}.args[${j}].op`),
+          value: arg.value,
+          valueTwo: arg.value_two,
+        })),
+      };
+      if (syscall.includes !== undefined) result.includes = capabilitiesOf(syscall.includes, `${at}.includes`);
+      if (syscall.excludes !== undefined) result.excludes = capabilitiesOf(syscall.excludes, `${at}.excludes`);
+      return result;
+    }),
   };
 }
 
-function parseSeccompSyscall(value: unknown, path: string): SeccompSyscall {
-  const object = readMessage(value, path);
-  const syscall: SeccompSyscall = {
-    names: repeated(object, 'names', path, 'strings', readString),
-    action: required(object, 'action', path, (v, p) => readEnum(v, p, SECCOMP_ACTION_MAP)),
-    args: repeated(object, 'args', path, 'objects', parseSeccompArg),
-  };
-  const includes = optional(object, 'includes', path, parseCapabilityInfo);
-  if (includes !== undefined) syscall.includes = includes;
-  const excludes = optional(object, 'excludes', path, parseCapabilityInfo);
-  if (excludes !== undefined) syscall.excludes = excludes;
-  return syscall;
-}
-
-function parseSeccompProfile(value: unknown, path: string): SeccompProfile {
-  const object = readMessage(value, path);
-  return {
-    defaultAction: required(object, 'default_action', path, (v, p) => readEnum(v, p, SECCOMP_ACTION_MAP)),
-    architectures: repeated(object, 'architectures', path, 'architecture names', (v, p) =>
-      readEnum(v, p, SECCOMP_ARCHITECTURE_MAP),
-    ),
-    syscalls: repeated(object, 'syscalls', path, 'objects', parseSeccompSyscall),
-  };
+/** Sets `info[key]` unless `value` is undefined, so absent stays absent. */
+function set<K extends keyof LaunchInfo>(info: Partial<LaunchInfo>, key: K, value: LaunchInfo[K] | undefined): void {
+  if (value !== undefined) info[key] = value;
 }
 
 /**
@@ -634,50 +471,44 @@ function parseSeccompProfile(value: unknown, path: string): SeccompProfile {
  * 'validate'; everything else is 'parse'.
  */
 export function parseLaunchInfo(json: JsonValue, root = 'launch_info'): LaunchInfo {
-  const object = readMessage(json, root);
-  const path = root;
-
-  const preExecCommands = repeated(object, 'pre_exec_commands', path, 'objects', (v, p) =>
-    parseCommandInfo(v as JsonValue, p),
-  );
-  const command = optional(object, 'command', path, (v, p) => parseCommandInfo(v as JsonValue, p));
+  const message: ContainerLaunchInfoMessage = read(ContainerLaunchInfo, json, root);
+  const at = (name: string): string => `${root}.${name}`;
 
   const info: Omit<LaunchInfo, 'command'> = {
-    preExecCommands,
-    supplementaryGroups: repeated(object, 'supplementary_groups', path, 'unsigned 32-bit integers', readUint32),
-    taskSupplementaryGroups: repeated(
-      object,
-      'task_supplementary_groups',
-      path,
-      'unsigned 32-bit integers',
-      readUint32,
-    ),
-    cloneNamespaces: repeated(object, 'clone_namespaces', path, '32-bit integers', readInt32),
-    enterNamespaces: repeated(object, 'enter_namespaces', path, '32-bit integers', readInt32),
-    mounts: repeated(object, 'mounts', path, 'objects', parseMountInfo),
-    maskedPaths: repeated(object, 'masked_paths', path, 'strings', readString),
-    fileOperations: repeated(object, 'file_operations', path, 'objects', parseFileOperation),
+    preExecCommands: (message.pre_exec_commands ?? []).map((command, i) => commandOf(command, at(`pre_exec_commands[${i}]`))),
+    supplementaryGroups: message.supplementary_groups ?? [],
+    taskSupplementaryGroups: message.task_supplementary_groups ?? [],
+    cloneNamespaces: message.clone_namespaces ?? [],
+    enterNamespaces: message.enter_namespaces ?? [],
+    mounts: (message.mounts ?? []).map(mountOf),
+    maskedPaths: message.masked_paths ?? [],
+    fileOperations: (message.file_operations ?? []).map((operation, i) => fileOperationOf(operation, at(`file_operations[${i}]`))),
   };
-
-  const set = <K extends keyof LaunchInfo>(key: K, value: LaunchInfo[K] | undefined): void => {
-    if (value !== undefined) (info as Partial<LaunchInfo>)[key] = value;
-  };
-  set('environment', optional(object, 'environment', path, parseEnvironment));
-  set('taskEnvironment', optional(object, 'task_environment', path, parseEnvironment));
-  set('rootfs', optional(object, 'rootfs', path, readString));
-  set('workingDirectory', optional(object, 'working_directory', path, readString));
-  set('user', optional(object, 'user', path, readString));
-  // `capabilities` is the field's name before Mesos 1.4 renamed it.
-  set(
-    'effectiveCapabilities',
-    optional(object, 'effective_capabilities', path, parseCapabilityInfo) ??
-      optional(object, 'capabilities', path, parseCapabilityInfo),
-  );
-  set('boundingCapabilities', optional(object, 'bounding_capabilities', path, parseCapabilityInfo));
-  set('rlimits', optional(object, 'rlimits', path, parseRLimitInfo));
-  set('ttySlavePath', optional(object, 'tty_slave_path', path, readString));
-  set('seccompProfile', optional(object, 'seccomp_profile', path, parseSeccompProfile));
-  set('noNewPrivileges', optional(object, 'no_new_privileges', path, readBool));
+  const command = message.command === undefined ? undefined : commandOf(message.command, at('command'));
+  if (message.environment !== undefined) info.environment = environmentOf(message.environment, at('environment'));
+  if (message.task_environment !== undefined) {
+    info.taskEnvironment = environmentOf(message.task_environment, at('task_environment'));
+  }
+  set(info, 'rootfs', message.rootfs);
+  set(info, 'workingDirectory', message.working_directory);
+  set(info, 'user', message.user);
+  // `capabilities` is the field's name before Mesos 1.4 renamed it: read
+  // only when the new name is absent.
+  let effective = message.effective_capabilities;
+  let effectivePath = at('effective_capabilities');
+  const old = typeof json === 'object' && json !== null && Object.hasOwn(json, 'capabilities') ? (json as { capabilities: JsonValue }).capabilities : null;
+  if (effective === undefined && old !== null) {
+    effectivePath = at('capabilities');
+    effective = read(CapabilityInfoType, old, effectivePath);
+  }
+  if (effective !== undefined) info.effectiveCapabilities = capabilitiesOf(effective, effectivePath);
+  if (message.bounding_capabilities !== undefined) {
+    info.boundingCapabilities = capabilitiesOf(message.bounding_capabilities, at('bounding_capabilities'));
+  }
+  if (message.rlimits !== undefined) info.rlimits = rlimitsOf(message.rlimits, at('rlimits'));
+  set(info, 'ttySlavePath', message.tty_slave_path);
+  if (message.seccomp_profile !== undefined) info.seccompProfile = seccompOf(message.seccomp_profile, at('seccomp_profile'));
+  set(info, 'noNewPrivileges', message.no_new_privileges);
 
   if (command === undefined) {
     throw new LaunchInfoError('Launch command is not specified', `${root}.command`, 'validate');

@@ -109,7 +109,7 @@ export class RealLaunchSystem implements LaunchSystem {
   }
 
   kindOf(fd: number): FileKind {
-    const type = libc.fstatMode(fd) & libc.S_IFMT;
+    const type = libc.fstat(fd).mode & libc.S_IFMT;
     return type === libc.S_IFREG ? 'file' : type === libc.S_IFDIR ? 'directory' : type === libc.S_IFLNK ? 'symlink' : 'other';
   }
 

@@ -317,6 +317,7 @@ export interface OperationStatus {
   message?: string;
   uuid?: { value: string };
   agent_id?: Id;
+  resource_provider_id?: Id;
 }
 
 export type EventType =

@@ -3,6 +3,9 @@
 // own helper and get the same answer, errors included.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 import { reasonOf } from '../../native/libc';
+import { quoteValue } from './quote';
+
+export { quoteValue };
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -55,22 +58,6 @@ export const MAX_JSON_DEPTH = 100;
  * mistake, refused before it can exhaust memory (stout reads without bound).
  */
 export const MAX_FLAG_FILE_BYTES = 16 * 1024 * 1024;
-
-/** How much of a bad value an error message quotes. */
-const QUOTE_LIMIT = 120;
-
-/**
- * Renders `value` for an error message: escaped like a JSON string (so no raw
- * line breaks or control characters, nor the Unicode line separators JSON
- * leaves alone), cut to `limit` code points.
- */
-export function quoteValue(value: string, limit = QUOTE_LIMIT): string {
-  const escaped = JSON.stringify(value)
-    .slice(1, -1)
-    .replace(/[\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  const chars = Array.from(escaped);
-  return chars.length > limit ? `${chars.slice(0, limit).join('')}...` : escaped;
-}
 
 function withHelp(specs: FlagSpecs): FlagSpecs {
   return { help: HELP, ...specs };

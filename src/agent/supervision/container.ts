@@ -185,11 +185,12 @@ export class Container {
       runtimeDirectory: config.runtimeDirectory,
       cloneFlags: config.cloneFlags,
       ...(config.hostname === undefined ? {} : { hostname: config.hostname }),
-      cgroupProcs: this.cgroups.paths.map((path) => join(path, 'cgroup.procs')),
-      notifyPath: this.notify.path,
+      cgroups: this.cgroups.paths,
+      notifyFd: this.notify.writer!,
       stdout: config.stdout,
       stderr: config.stderr,
     });
+    this.notify.handedOver();
     this.stdout = this.helper.child.stdout;
     this.stderr = this.helper.child.stderr;
   }

@@ -1,18 +1,10 @@
 // Starting `mesos-containerizer launch` as a Mesos agent does: as the first
-// process of new namespaces (through the clone program), in the container's
-// cgroups, with its flags in MESOS_CONTAINERIZER_* variables and a control
-// pipe it waits on. The chain, one pid from the first exec to the helper's
-// clone:
-//
-//   sh (joins nothing itself: the agent writes its pid into the container's
-//       cgroups, then sends a newline on fd 3)
-//   -> clone <namespaces> 3 [--hostname]   (the cgroup namespace is rooted
-//       where it now is: in the container's cgroups)
-//     -> sh (opens the exec notification FIFO as fd 6, writes 'O')
-//       -> node mesos-containerizer launch
-//
-// Fd 3 is a socket: the newline goes in, the helper's pid comes out; 4 and
-// 5 are the control pipe.
+// process of new namespaces, in the container's cgroups, with its flags in
+// MESOS_CONTAINERIZER_* variables and a control pipe it waits on. The clone
+// program joins the container's cgroups before it clones (so that the
+// cgroup namespace is rooted there), keeps none of the fds it hands on, and
+// reports the helper's pid on fd 3; 4 and 5 are the control pipe, 6 the
+// write end of the exec notification FIFO.
 import { spawn, type ChildProcess, type StdioNull, type StdioPipe } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,10 +22,6 @@ const PIPE_WRITE_FD = 5;
 const NOTIFY_FD = 6;
 const FLAG_PREFIX = 'MESOS_CONTAINERIZER_';
 
-/** Waits for the agent's newline, then becomes the clone program. */
-const JOIN_THEN_CLONE = 'read -r _ <&3 || exit 1; exec "$@"';
-/** Opens the notification FIFO, says so, then becomes the helper. */
-const NOTIFY_THEN_LAUNCH = `exec ${NOTIFY_FD}>"$1" && printf O >&${NOTIFY_FD} && shift && exec "$@"`;
 
 /** A failure to start the container; the message follows "Failed to launch container: ". */
 export class LaunchError extends Error {}
@@ -48,9 +36,10 @@ export interface HelperSpec {
   readonly runtimeDirectory: string;
   readonly cloneFlags: number;
   readonly hostname?: string;
-  /** The cgroup.procs files of the container's cgroups. */
-  readonly cgroupProcs: readonly string[];
-  readonly notifyPath: string;
+  /** The container's cgroups, one directory per hierarchy. */
+  readonly cgroups: readonly string[];
+  /** The write end of the exec notification FIFO, handed to the helper as fd 6. */
+  readonly notifyFd: number;
   readonly stdout: TaskOutput;
   readonly stderr: TaskOutput;
 }
@@ -89,11 +78,6 @@ export function describeExit(exit: Exit): string {
   return `exited with status ${exit.code}`;
 }
 
-function reason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^[A-Z]+: ([^,]*),.*$/s, '$1');
-}
-
 /**
  * The launch info as a flag: in the variable itself, as Mesos's agent
  * passes it, unless that would be more than the kernel takes in one
@@ -118,11 +102,11 @@ export function startHelper(spec: HelperSpec): Helper {
   env[`${FLAG_PREFIX}EXEC_NOTIFY_FD`] = String(NOTIFY_FD);
 
   const hostname = spec.hostname === undefined ? [] : [`--hostname=${spec.hostname}`];
-  const launch = ['/bin/sh', '-c', NOTIFY_THEN_LAUNCH, 'sh', spec.notifyPath, process.execPath, containerizerPath(), 'launch'];
-  const clone = [clonePath(), String(spec.cloneFlags), String(PID_FD), ...hostname, '--', ...launch];
-  const child = spawn('/bin/sh', ['-c', JOIN_THEN_CLONE, 'sh', ...clone], {
+  const cgroups = spec.cgroups.map((directory) => `--cgroup=${directory}`);
+  const launch = [process.execPath, containerizerPath(), 'launch'];
+  const child = spawn(clonePath(), [String(spec.cloneFlags), String(PID_FD), ...hostname, ...cgroups, '--', ...launch], {
     // Fds 3-5 are sockets: the pid comes back on 3; 4 and 5 are the helper's control pipe.
-    stdio: ['ignore', spec.stdout, spec.stderr, 'pipe', 'pipe', 'pipe'],
+    stdio: ['ignore', spec.stdout, spec.stderr, 'pipe', 'pipe', 'pipe', spec.notifyFd],
     env,
     // A session of its own: a Ctrl-C at our terminal is ours to turn into a kill.
     detached: true,
@@ -146,20 +130,8 @@ export function startHelper(spec: HelperSpec): Helper {
   if (child.pid === undefined) {
     dispose();
     exited.catch(() => undefined);
-    throw new LaunchError("failed to start the helper: '/bin/sh' could not be started");
+    throw new LaunchError('failed to start the helper: the clone program could not be started');
   }
-  // Into the container's cgroups before the clone program makes the cgroup namespace.
-  for (const procs of spec.cgroupProcs) {
-    try {
-      writeFileSync(procs, String(child.pid));
-    } catch (error) {
-      child.kill('SIGKILL');
-      dispose();
-      exited.catch(() => undefined);
-      throw new LaunchError(`Failed to move pid ${child.pid} into cgroup '${join(procs, '..')}': ${reason(error)}`);
-    }
-  }
-  pidSocket.write('\n');
 
   const pid = new Promise<number>((resolve, reject) => {
     let text = '';

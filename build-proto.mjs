@@ -1,0 +1,143 @@
+// Compiles src/proto/**/*.proto (with protobufjs's parser) into what the
+// code loads: one descriptor module per set of files, and the TypeScript
+// types of every message. Run by build.mjs, before anything is bundled.
+//
+// The descriptor is ours, not protobufjs's: every type by its full name,
+// fields in declaration order with their type names resolved. The JSON
+// mapping walks it directly (so `launch` reads ContainerLaunchInfo without
+// loading any library), and the binary codec builds protobufjs types from it.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const protoDir = join(here, 'src/proto');
+const outDir = join(here, 'src/proto/generated');
+
+/** Descriptor sets: a name, and the files whose declarations it holds. */
+export const SETS = {
+  // What `launch` reads: kept apart so that its bundle carries no more.
+  launch: ['mesos/mesos.proto', 'mesos/seccomp/seccomp.proto', 'mesos/slave/containerizer.proto'],
+  v1: ['mesos/v1/mesos.proto', 'mesos/v1/scheduler/scheduler.proto'],
+};
+
+const SCALARS = new Set([
+  'double', 'float', 'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64',
+  'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'bool', 'string', 'bytes',
+]);
+const LONG = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+function load() {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => join(protoDir, target);
+  root.loadSync(Object.values(SETS).flat(), { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
+const fullName = (reflection) => reflection.fullName.slice(1);
+
+function* declarations(namespace) {
+  for (const nested of namespace.nestedArray) {
+    if (nested instanceof protobuf.Type || nested instanceof protobuf.Enum) yield nested;
+    if (nested.nestedArray) yield* declarations(nested);
+  }
+}
+
+function describeField(field) {
+  const out = { name: field.name, number: field.id };
+  out.type = field.resolvedType ? fullName(field.resolvedType) : field.type;
+  if (!field.resolvedType && !SCALARS.has(field.type)) throw new Error(`${field.fullName}: unknown type ${field.type}`);
+  if (field.map) {
+    out.label = 'repeated';
+    out.key = field.keyType;
+  } else if (field.repeated) out.label = 'repeated';
+  else if (field.required) out.label = 'required';
+  const options = field.options ?? {};
+  if ('default' in options) {
+    let value = options.default;
+    if (LONG.has(field.type)) value = String(value);
+    out.default = value;
+  }
+  if (options.deprecated) out.deprecated = true;
+  if (options.packed) out.packed = true;
+  if (field.partOf) out.oneof = field.partOf.name;
+  return out;
+}
+
+function descriptorSet(root, files) {
+  const wanted = new Set(files.map((file) => join(protoDir, file)));
+  const set = { messages: {}, enums: {} };
+  for (const declaration of declarations(root)) {
+    if (!wanted.has(declaration.filename)) continue;
+    if (declaration instanceof protobuf.Enum) {
+      set.enums[fullName(declaration)] = { ...declaration.values };
+    } else {
+      set.messages[fullName(declaration)] = declaration.fieldsArray.map(describeField);
+    }
+  }
+  return set;
+}
+
+// TypeScript: one ambient namespace per package, a message as an interface
+// (required fields not optional), an enum as the union of its names.
+function tsType(field) {
+  let type;
+  if (field.resolvedType) type = fullName(field.resolvedType);
+  else if (LONG.has(field.type)) type = 'bigint';
+  else if (field.type === 'bool') type = 'boolean';
+  else if (field.type === 'string') type = 'string';
+  else if (field.type === 'bytes') type = 'Uint8Array';
+  else type = 'number';
+  if (field.map) return `{ [key: string]: ${type} }`;
+  return field.repeated ? `${type}[]` : type;
+}
+
+function tsDeclarations(namespace, indent) {
+  let text = '';
+  for (const nested of namespace.nestedArray) {
+    if (nested instanceof protobuf.Enum) {
+      const names = Object.keys(nested.values).map((name) => `'${name}'`);
+      text += `${indent}export type ${nested.name} = ${names.join(' | ')};\n`;
+    } else if (nested instanceof protobuf.Type) {
+      text += `${indent}export interface ${nested.name} {\n`;
+      for (const field of nested.fieldsArray) {
+        const optional = field.required ? '' : '?';
+        text += `${indent}  ${field.name}${optional}: ${tsType(field)};\n`;
+      }
+      text += `${indent}}\n`;
+      const inner = tsDeclarations(nested, `${indent}  `);
+      if (inner) text += `${indent}export namespace ${nested.name} {\n${inner}${indent}}\n`;
+    } else if (nested instanceof protobuf.Namespace) {
+      text += `${indent}export namespace ${nested.name} {\n${tsDeclarations(nested, `${indent}  `)}${indent}}\n`;
+    }
+  }
+  return text;
+}
+
+const BANNER = '// Generated by build-proto.mjs from src/proto/**/*.proto: edit those, not this.\n';
+
+export function buildProto() {
+  const root = load();
+  mkdirSync(outDir, { recursive: true });
+  for (const [name, files] of Object.entries(SETS)) {
+    const set = descriptorSet(root, files);
+    // A JSON string parses faster than the same object as a literal.
+    const text =
+      `${BANNER}import type { DescriptorSet } from '../schema';\n\n` +
+      `// ${files.join(', ')}\n` +
+      `const set: DescriptorSet = JSON.parse('${JSON.stringify(set).replace(/[\\']/g, '\\$&')}');\n` +
+      'export default set;\n';
+    writeFileSync(join(outDir, `${name}.ts`), text);
+  }
+  const types =
+    `${BANNER}// Messages as the JSON mapping reads and writes them: fields by their\n` +
+    '// .proto names, enums by name, 64-bit integers as bigint, bytes as\n' +
+    '// Uint8Array; an absent key is an unset field.\n' +
+    `/* eslint-disable */\nexport declare namespace mesos {\n${tsDeclarations(root.lookup('mesos'), '  ')}}\n`;
+  writeFileSync(join(outDir, 'types.ts'), types);
+  return Object.keys(SETS).map((name) => relative(here, join(outDir, `${name}.ts`)));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) buildProto();
