@@ -3,8 +3,11 @@
  * of mesos-execute (Node can't call clone(2), and unshare(2) in a threaded
  * process would change only one thread).
  *
- * Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] -- <program> [args...]
+ * Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] [--cgroup=DIR]... -- <program> [args...]
  *
+ * With --cgroup this process first joins each cgroup DIR (writing to its
+ * cgroup.procs), so that the child starts in the container's cgroups and a
+ * CLONE_NEWCGROUP namespace is rooted there.
  * <clone-flags> is the decimal sum of CLONE_NEW* flags. The child is created
  * with clone(flags | SIGCHLD), so with CLONE_NEWPID it is the first process
  * (pid 1) of its pid namespace while this process stays in the agent's
@@ -13,7 +16,9 @@
  * and with CLONE_NEWNET the loopback interface is brought up; any failure is
  * one line on stderr and exit status 1. The child keeps every inherited fd
  * but <pid-fd> (the control pipe of mesos-containerizer must reach it) and
- * execs <program>, searched in PATH.
+ * execs <program>, searched in PATH. This process keeps none of them but
+ * stdio and <pid-fd>: an fd the child closes (at its exec, say) is then
+ * closed for good, which its reader can tell.
  *
  * Once the child has exec'd, this process writes its pid in decimal to
  * <pid-fd> and closes it (no pid means the child failed), forwards SIGTERM,
@@ -45,6 +50,13 @@
 #include "io.h"
 #include "net.h"
 
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+
+/* At most this many --cgroup options: one per hierarchy. */
+#define MAX_CGROUPS 32
+
 /* HOST_NAME_MAX (the kernel's limit) as text, for the one-line error. */
 #define TEXT(x) #x
 #define AS_TEXT(x) TEXT(x)
@@ -54,6 +66,42 @@
 static volatile sig_atomic_t child = 0;
 /* The signal the kernel sends us when the agent dies (PR_SET_PDEATHSIG). */
 static int agent_gone_signal = 0;
+
+/* Moves this process into the cgroup DIR. 0, or -1 with errno. */
+static int join_cgroup(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+	if (len + sizeof("/cgroup.procs") > sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, len);
+	memcpy(path + len, "/cgroup.procs", sizeof("/cgroup.procs"));
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	/* "0": the writer itself. */
+	int result = write_all(fd, "0", 1);
+	close_keeping_errno(fd);
+	return result;
+}
+
+/* Closes every fd from 3 up but `a` and `b`. */
+static void close_inherited(int a, int b)
+{
+	int low = a < b ? a : b, high = a < b ? b : a;
+	unsigned int ranges[3][2] = { { 3, (unsigned int)low - 1 }, { (unsigned int)low + 1, (unsigned int)high - 1 }, { (unsigned int)high + 1, ~0U } };
+	for (size_t r = 0; r < 3; r++) {
+		if (ranges[r][0] > ranges[r][1] || ranges[r][1] < 3)
+			continue;
+		if (syscall(SYS_close_range, ranges[r][0], ranges[r][1], 0U) == 0)
+			continue;
+		/* Kernels before 5.9. */
+		for (unsigned int fd = ranges[r][0]; fd <= ranges[r][1] && fd < 65536; fd++)
+			close((int)fd);
+	}
+}
 
 static void fail(const char *what, int error)
 {
@@ -89,7 +137,9 @@ int main(int argc, char **argv)
 	sigset_t all, none;
 	long flags, pid_fd;
 	const char *hostname = NULL;
-	int program = 4, ready[2], error;
+	const char *cgroups[MAX_CGROUPS];
+	size_t cgroup_count = 0;
+	int program = 3, ready[2], error;
 	pid_t pid, agent;
 	size_t i;
 	int status;
@@ -107,12 +157,17 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	agent = getppid();
 
-	if (argc > 3 && strncmp(argv[3], "--hostname=", 11) == 0) {
-		hostname = argv[3] + 11;
-		program = 5;
+	for (; program < argc && strcmp(argv[program], "--") != 0; program++) {
+		if (strncmp(argv[program], "--hostname=", 11) == 0 && hostname == NULL)
+			hostname = argv[program] + 11;
+		else if (strncmp(argv[program], "--cgroup=", 9) == 0 && cgroup_count < MAX_CGROUPS)
+			cgroups[cgroup_count++] = argv[program] + 9;
+		else
+			break;
 	}
-	if (argc < program + 1 || strcmp(argv[program - 1], "--") != 0) {
-		print("Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] -- <program> [args...]\n");
+	program++;
+	if (argc < 4 || program >= argc || strcmp(argv[program - 1], "--") != 0) {
+		print("Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] [--cgroup=DIR]... -- <program> [args...]\n");
 		return 1;
 	}
 	flags = parse_number(argv[1], 0xffffffffL);
@@ -172,6 +227,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	for (i = 0; i < cgroup_count; i++) {
+		if (join_cgroup(cgroups[i]) != 0) {
+			print("clone: Failed to join cgroup '");
+			print(cgroups[i]);
+			print("': ");
+			print(strerror(errno));
+			print("\n");
+			return 1;
+		}
+	}
+
 	/* With no new stack, clone(2) returns twice like fork(2). */
 	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
@@ -204,6 +270,7 @@ int main(int argc, char **argv)
 	child = pid;
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	close(ready[1]);
+	close_inherited((int)pid_fd, ready[0]);
 	n = read_some(ready[0], &byte, 1);
 	close(ready[0]);
 

@@ -51,6 +51,7 @@ export const CLONE_NEWUTS = 0x4000000;
 export const CLONE_NEWIPC = 0x8000000;
 export const CLONE_NEWPID = 0x20000000;
 export const CLONE_NEWNET = 0x40000000;
+export const CLONE_NEWCGROUP = 0x2000000;
 
 const MOUNT_FLAG_NAMES: ReadonlyArray<[number, string]> = [
   [MS_RDONLY, 'MS_RDONLY'],

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #define MAX_ARGS 6
-#define MAX_STRING 65536
+#define MAX_STRING 131072 /* MAX_ARG_STRLEN: the most execve takes in one string */
 #define MAX_STRINGS 65536
 
 typedef struct {

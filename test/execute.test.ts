@@ -9,7 +9,7 @@
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchTask, runTask, type TaskStatus } from '../src/execute/agent';
@@ -450,7 +450,7 @@ t.test('the clone program: hostname and loopback in the new namespaces, one-line
     [[String(NEWUTS), '3', `--hostname=${'a'.repeat(65)}`, '--', 'true'], /^clone: Invalid hostname: it must have 1 to 64 characters\n$/],
     [[String(NEWUTS), '3', '--hostname=', '--', 'true'], /^clone: Invalid hostname: /],
     [[String(NEWNS), '3', '--hostname=box', '--', 'true'], /^clone: --hostname needs a new UTS namespace/],
-    [[String(NEWUTS), '3', '--hostname=box', 'true'], /^Usage: clone <clone-flags> <pid-fd> \[--hostname=NAME\] -- /],
+    [[String(NEWUTS), '3', '--hostname=box', 'true'], /^Usage: clone <clone-flags> <pid-fd> \[--hostname=NAME\] \[--cgroup=DIR\]\.\.\. -- /],
   ];
   for (const [args, message] of cases) {
     const result = run(clone, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
@@ -468,6 +468,34 @@ t.test('the clone program: hostname and loopback in the new namespaces, one-line
   t.equal(code, 1);
   t.equal(pid, '', 'no pid reported');
   t.equal(errors, 'clone: /no/such/program: No such file or directory\n');
+
+  // The clone program keeps none of the fds it hands on: one its child
+  // closes is closed for good, while the child still runs.
+  const handed = spawn(clone, [String(NEWUTS), '3', '--', 'sh', '-c', 'exec 4>&-; sleep 0.5'], {
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+  });
+  const closedAt = new Promise<number>((resolve) => handed.stdio[4]!.once('end', () => resolve(Date.now())));
+  (handed.stdio[4] as NodeJS.ReadableStream).resume();
+  const exitedAt = new Promise<number>((resolve) => handed.once('exit', () => resolve(Date.now())));
+  t.ok((await exitedAt) - (await closedAt) > 200, 'end of file long before the program exits');
+
+  // --cgroup: the child starts in the cgroups named.
+  const unified = readFileSync('/proc/self/mountinfo', 'utf8').match(/^\S+ \S+ \S+ \/ (\S+) .* - cgroup2 /m)?.[1];
+  const own = readFileSync('/proc/self/cgroup', 'utf8').match(/^0::(\S*)$/m)?.[1];
+  if (unified !== undefined && own !== undefined) {
+    const cgroup = join(unified, own, `clone-test-${process.pid}`);
+    mkdirSync(cgroup);
+    try {
+      const joined = run(clone, [String(NEWUTS), '3', `--cgroup=${cgroup}`, '--', 'cat', '/proc/self/cgroup'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      t.equal(joined.code, 0, joined.stderr);
+      t.match(joined.stdout, new RegExp(`^0::${join(own, `clone-test-${process.pid}`).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), 'in the cgroup');
+      const refused = run(clone, [String(NEWUTS), '3', `--cgroup=${cgroup}/nowhere`, '--', 'true'], { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+      t.equal(refused.code, 1);
+      t.equal(refused.stderr, `clone: Failed to join cgroup '${cgroup}/nowhere': No such file or directory\n`);
+    } finally {
+      rmdirSync(cgroup);
+    }
+  }
 });
 
 // ------------------------------------------------------------ the TypeScript API

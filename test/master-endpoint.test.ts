@@ -1,7 +1,21 @@
 // The scheduler endpoint's checks, over raw HTTP: each status and message,
 // in Mesos's order (an earlier check answers before a later one looks).
 import t from 'tap';
-import { call, frameworkInfo, request, SCHEDULER, subscribe, subscribed, testMaster } from './helpers/master';
+import { decode } from '../src/proto/binary';
+import { RecordDecoder } from '../src/proto/recordio';
+import { Event } from '../src/proto/v1';
+import {
+  addTestAgent,
+  call,
+  commandTask,
+  frameworkInfo,
+  protobufBody,
+  request,
+  SCHEDULER,
+  subscribe,
+  subscribed,
+  testMaster,
+} from './helpers/master';
 
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 const TEXT = 'text/plain; charset=utf-8';
@@ -31,9 +45,63 @@ t.test('content types: 400 when absent, 415 when not exactly one of the two, bef
     t.equal(reply.status, 415, type);
     t.equal(reply.body, "Expecting 'Content-Type' of application/json or application/x-protobuf");
   }
-  const protobuf = await request(master.url, { headers: { 'Content-Type': 'application/x-protobuf' }, body: SUBSCRIBE });
-  t.equal(protobuf.status, 400);
-  t.equal(protobuf.body, 'Failed to parse body into Call protobuf');
+});
+
+t.test('protobuf bodies: 400 when they do not parse into a Call, then validation as for JSON', async (t) => {
+  const master = await testMaster(t);
+  const PROTOBUF = { 'Content-Type': 'application/x-protobuf' };
+  const subscribe = protobufBody({ type: 'SUBSCRIBE', subscribe: { framework_info: frameworkInfo() } });
+  const bodies: Array<[string, string | Buffer]> = [
+    ['JSON', SUBSCRIBE],
+    ['garbage', Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])],
+    ['cut short', subscribe.subarray(0, subscribe.length - 3)],
+    ['a required field missing', Buffer.from([0x10, 0x01, 0x1a, 0x02, 0x0a, 0x00])], // SUBSCRIBE, framework_info {}
+  ];
+  for (const [what, body] of bodies) {
+    const reply = await request(master.url, { headers: PROTOBUF, body });
+    t.equal(reply.status, 400, what);
+    t.equal(reply.headers['content-type'], TEXT);
+    t.equal(reply.body, 'Failed to parse body into Call protobuf', what);
+  }
+  const empty = await request(master.url, { headers: PROTOBUF, body: Buffer.alloc(0) });
+  t.equal(empty.status, 400);
+  t.equal(empty.body, "Failed to validate scheduler::Call: Expecting 'type' to be present", 'no bytes: an empty Call');
+  const teardown = await request(master.url, { headers: PROTOBUF, body: protobufBody({ type: 'TEARDOWN', framework_id: { value: 'x' } }) });
+  t.equal(teardown.body, 'Framework cannot be found', 'a Call that parses goes on to the next checks');
+});
+
+t.test('protobuf: Calls in, a RecordIO stream of protobuf Events out, one record per chunk', async (t) => {
+  const master = await testMaster(t);
+  const agent = addTestAgent(master);
+  const framework = await subscribe(master.url, frameworkInfo(), { protobuf: true, headers: { Accept: 'application/x-protobuf' } });
+  t.teardown(() => framework.close());
+  t.equal(framework.status, 200);
+  t.equal(framework.headers['content-type'], 'application/x-protobuf');
+  const offer = (await framework.next('OFFERS')).offers!.offers[0]!;
+  const task = commandTask('t1', agent.link.agentId);
+  const accept = { type: 'ACCEPT', accept: { offer_ids: [offer.id], operations: [{ type: 'LAUNCH', launch: { task_infos: [task] } }] } };
+  t.equal((await framework.call(master.url, accept, 'application/x-protobuf')).status, 202);
+  t.equal((await agent.waitFor('runTask')).task.task_id.value, 't1');
+  const uuid = agent.update(framework.frameworkId, 't1', 'TASK_RUNNING', { data: 'aGk=' });
+  await framework.update('t1', 'TASK_RUNNING');
+  const acknowledge = { type: 'ACKNOWLEDGE', acknowledge: { agent_id: { value: agent.link.agentId }, task_id: { value: 't1' }, uuid } };
+  t.equal((await framework.call(master.url, acknowledge, 'application/x-protobuf')).status, 202);
+  t.equal((await agent.waitFor('acknowledge')).uuid, uuid, 'the uuid the agent sent comes back, through bytes both ways');
+
+  // The stream as a client reads it: chunk by chunk, record by record.
+  const decoder = new RecordDecoder();
+  const events = framework.chunks.map((chunk) => {
+    const records = decoder.push(chunk);
+    t.equal(records.length, 1, 'one record per chunk');
+    return decode(Event, records[0]!);
+  });
+  t.same(events.slice(0, 3).map((event) => event.type), ['SUBSCRIBED', 'HEARTBEAT', 'OFFERS']);
+  t.equal(events[0]!.subscribed!.framework_id.value, framework.frameworkId);
+  t.equal(events[0]!.subscribed!.heartbeat_interval_seconds, 0.2);
+  const update = events.find((event) => event.type === 'UPDATE')!.update!.status;
+  t.equal(update.state, 'TASK_RUNNING');
+  t.equal(Buffer.from(update.uuid!).toString('base64'), uuid);
+  t.equal(Buffer.from(update.data!).toString(), 'hi');
 });
 
 t.test('bodies: JSON syntax, then conversion into a Call', async (t) => {
@@ -146,9 +214,11 @@ t.test('Accept: 406 for SUBSCRIBE when it admits neither type; JSON wherever it 
   }
   // The first entry naming JSON decides (q=0: no); then "*/*" admits protobuf.
   for (const accept of ['application/x-protobuf', 'application/json;q=0, */*']) {
-    const protobuf = await request(master.url, { headers: { ...JSON_TYPE, Accept: accept }, body: SUBSCRIBE });
-    t.equal(protobuf.status, 406, `${accept}: a protobuf stream is not written yet`);
-    t.equal(protobuf.body, "Expecting 'Accept' to allow 'application/json': this master does not write application/x-protobuf streams yet");
+    const subscription = await subscribe(master.url, frameworkInfo(), { headers: { Accept: accept } });
+    t.equal(subscription.status, 200, accept);
+    t.equal(subscription.headers['content-type'], 'application/x-protobuf');
+    t.equal((await subscription.next('SUBSCRIBED')).subscribed!.heartbeat_interval_seconds, 0.2, 'a protobuf stream');
+    subscription.close();
   }
   // Accept is read only for SUBSCRIBE (and RECONCILE_OPERATIONS): a TEARDOWN with it goes on to the framework lookup.
   const teardown = await request(master.url, {

@@ -17,7 +17,7 @@ import { launchTask, type Task, TaskOptionsError, type TaskOptions, type TaskRLi
 import { DurationError, parseDuration } from './duration';
 import { executeFlags, REFUSED_FLAGS } from './flags';
 import { formatResources, parseResources, ResourcesError, type TaskResources } from './resources';
-import { randomUuid } from './uuid';
+import { randomUuid } from '../agent/uuid';
 
 type ExecuteFlags = Flags<typeof executeFlags>;
 

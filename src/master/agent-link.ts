@@ -1,7 +1,6 @@
 // The master's side of an agent (master/master.cpp registerSlave,
 // statusUpdate, executorMessage, exitedExecutor, unregisterSlave).
 import type { Agent, AgentLink, AgentRegistration, AgentStatusUpdate } from './agents';
-import { decodeBase64 } from './codec/base64';
 import { isUuidBytes } from './ids';
 import { type Master, MESOS_VERSION } from './master';
 import type { AgentRecord } from './records';
@@ -62,7 +61,7 @@ function statusUpdate(master: Master, agentId: string, update: AgentStatusUpdate
   const agent = master.agents.get(agentId);
   if (agent === undefined) return; // a removed agent's updates are ignored
   const uuid = update.status.uuid;
-  if (uuid === undefined || !isUuidBytes(decodeBase64(uuid))) return;
+  if (uuid === undefined || !isUuidBytes(Buffer.from(uuid, 'base64'))) return;
   const status = { ...update.status, agent_id: { value: agentId } };
   const framework = master.framework(update.framework_id);
   // A disconnected framework misses the update; the agent sends it again.

@@ -1,32 +1,20 @@
 // The v1 scheduler API's messages in their JSON form, as stout writes and
 // reads them: snake_case field names, enums by name, 64-bit integers as
 // numbers, bytes as standard padded base64 strings. Only the fields the
-// master reads or writes are typed; the codec keeps every field the schema
-// knows, so a message may carry more than its interface names.
+// master reads or writes are typed; the codec (./codec, over src/proto)
+// keeps every field the schema knows, so a message may carry more than its
+// interface names. Enums are the schema's own.
+import type { mesos } from '../proto/v1';
 
 export interface Id {
   value: string;
 }
 
-export type TaskState =
-  | 'TASK_STAGING'
-  | 'TASK_STARTING'
-  | 'TASK_RUNNING'
-  | 'TASK_KILLING'
-  | 'TASK_FINISHED'
-  | 'TASK_FAILED'
-  | 'TASK_KILLED'
-  | 'TASK_ERROR'
-  | 'TASK_LOST'
-  | 'TASK_DROPPED'
-  | 'TASK_UNREACHABLE'
-  | 'TASK_GONE'
-  | 'TASK_GONE_BY_OPERATOR'
-  | 'TASK_UNKNOWN';
+export type TaskState = mesos.v1.TaskState;
 
-export type TaskSource = 'SOURCE_MASTER' | 'SOURCE_AGENT' | 'SOURCE_EXECUTOR';
+export type TaskSource = mesos.v1.TaskStatus.Source;
 
-export type TaskReason = string; // REASON_*, as mesos.proto names them
+export type TaskReason = mesos.v1.TaskStatus.Reason;
 
 export interface Scalar {
   value: number;
@@ -40,7 +28,7 @@ export interface Range {
 export interface Resource {
   provider_id?: Id;
   name: string;
-  type: 'SCALAR' | 'RANGES' | 'SET' | 'TEXT';
+  type: mesos.v1.Value.Type;
   scalar?: Scalar;
   ranges?: { range?: Range[] };
   set?: { item?: string[] };
@@ -55,7 +43,7 @@ export interface Resource {
 
 export interface EnvironmentVariable {
   name: string;
-  type?: 'UNKNOWN' | 'VALUE' | 'SECRET';
+  type?: mesos.v1.Environment.Variable.Type;
   value?: string;
   secret?: Record<string, unknown>;
 }
@@ -78,7 +66,7 @@ export interface KillPolicy {
 }
 
 export interface ExecutorInfo {
-  type?: 'UNKNOWN' | 'DEFAULT' | 'CUSTOM';
+  type?: mesos.v1.ExecutorInfo.Type;
   executor_id: Id;
   framework_id?: Id;
   command?: CommandInfo;
@@ -107,16 +95,7 @@ export interface TaskInfo {
   limits?: Record<string, Scalar>;
 }
 
-export type FrameworkCapability =
-  | 'UNKNOWN'
-  | 'REVOCABLE_RESOURCES'
-  | 'TASK_KILLING_STATE'
-  | 'GPU_RESOURCES'
-  | 'SHARED_RESOURCES'
-  | 'PARTITION_AWARE'
-  | 'MULTI_ROLE'
-  | 'RESERVATION_REFINEMENT'
-  | 'REGION_AWARE';
+export type FrameworkCapability = mesos.v1.FrameworkInfo.Capability.Type;
 
 export interface FrameworkInfo {
   user: string;
@@ -138,18 +117,7 @@ export interface Filters {
   refuse_seconds?: number;
 }
 
-export type OperationType =
-  | 'UNKNOWN'
-  | 'LAUNCH'
-  | 'LAUNCH_GROUP'
-  | 'RESERVE'
-  | 'UNRESERVE'
-  | 'CREATE'
-  | 'DESTROY'
-  | 'GROW_VOLUME'
-  | 'SHRINK_VOLUME'
-  | 'CREATE_DISK'
-  | 'DESTROY_DISK';
+export type OperationType = mesos.v1.Offer.Operation.Type;
 
 export interface Operation {
   type?: OperationType;
@@ -166,25 +134,7 @@ export interface Operation {
   destroy_disk?: Record<string, unknown>;
 }
 
-export type CallType =
-  | 'UNKNOWN'
-  | 'SUBSCRIBE'
-  | 'TEARDOWN'
-  | 'ACCEPT'
-  | 'DECLINE'
-  | 'ACCEPT_INVERSE_OFFERS'
-  | 'DECLINE_INVERSE_OFFERS'
-  | 'REVIVE'
-  | 'KILL'
-  | 'SHUTDOWN'
-  | 'ACKNOWLEDGE'
-  | 'ACKNOWLEDGE_OPERATION_STATUS'
-  | 'RECONCILE'
-  | 'RECONCILE_OPERATIONS'
-  | 'MESSAGE'
-  | 'REQUEST'
-  | 'SUPPRESS'
-  | 'UPDATE_FRAMEWORK';
+export type CallType = mesos.v1.scheduler.Call.Type;
 
 export interface Subscribe {
   framework_info: FrameworkInfo;
@@ -313,26 +263,14 @@ export interface Offer {
 
 export interface OperationStatus {
   operation_id?: Id;
-  state: string;
+  state: mesos.v1.OperationState;
   message?: string;
   uuid?: { value: string };
   agent_id?: Id;
   resource_provider_id?: Id;
 }
 
-export type EventType =
-  | 'UNKNOWN'
-  | 'SUBSCRIBED'
-  | 'OFFERS'
-  | 'INVERSE_OFFERS'
-  | 'RESCIND'
-  | 'RESCIND_INVERSE_OFFER'
-  | 'UPDATE'
-  | 'UPDATE_OPERATION_STATUS'
-  | 'MESSAGE'
-  | 'FAILURE'
-  | 'ERROR'
-  | 'HEARTBEAT';
+export type EventType = mesos.v1.scheduler.Event.Type;
 
 export interface Event {
   type: EventType;

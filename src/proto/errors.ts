@@ -25,6 +25,17 @@ export function quote(value: string): string {
 }
 
 /**
+ * A stretch of input shown as it is (picojson's "near: ..."): control
+ * characters and line separators dropped, cut after QUOTE_LIMIT code points.
+ */
+export function clip(text: string): string {
+  const window = 4 * QUOTE_LIMIT;
+  const chars = Array.from(text.slice(0, window).replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, ''));
+  const cut = chars.length > QUOTE_LIMIT || text.length > window;
+  return cut ? `${chars.slice(0, QUOTE_LIMIT).join('')}...` : chars.join('');
+}
+
+/**
  * A field's path for a message, cut in the middle when very long (values
  * nested deep in arrays make paths of any length).
  */

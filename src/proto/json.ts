@@ -35,7 +35,7 @@
 // base64; enums by name. Infinities are written as the strings stout reads
 // them from ("Infinity", "-Infinity"); NaN, which nothing reads, can't be
 // written (stout would abort): an error.
-import { ProtoError, quote, shown } from './errors';
+import { clip, ProtoError, quote, shown } from './errors';
 import {
   checkRequired,
   type FieldInfo,
@@ -60,8 +60,9 @@ const NUMBER_AT = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 
 /**
  * Parses JSON text. Integers beyond 2^53 come out as bigint, exactly;
- * other numbers as numbers. Errors are one line, without a prefix (the
- * master adds "Failed to parse body into JSON: ").
+ * other numbers as numbers. Errors are one line in picojson's words
+ * ("syntax error at line 1 near: ..."), without a prefix (the master adds
+ * "Failed to parse body into JSON: ").
  */
 export function parseJson(text: string): JsonValue {
   const parser = new TextParser(text);
@@ -90,10 +91,13 @@ class TextParser {
     this.at = at;
   }
 
-  private unexpected(): ProtoError {
-    if (this.at >= this.text.length) return new ProtoError('Unexpected end of input');
-    const c = String.fromCodePoint(this.text.codePointAt(this.at)!);
-    return new ProtoError(`Unexpected character '${quote(c)}' at offset ${this.at}`);
+  /** picojson's words, which stout passes on: the line, and the rest of it from the fault. */
+  private unexpected(at = this.at): ProtoError {
+    const text = this.text;
+    let line = 1;
+    for (let i = text.indexOf('\n'); i !== -1 && i < at; i = text.indexOf('\n', i + 1)) line++;
+    const end = text.indexOf('\n', at);
+    return new ProtoError(`syntax error at line ${line} near: ${clip(text.slice(at, end === -1 ? undefined : end))}`);
   }
 
   private expect(c: number): void {
@@ -123,13 +127,14 @@ class TextParser {
   }
 
   private literal<T>(word: string, value: T): T {
-    if (!this.text.startsWith(word, this.at)) throw this.unexpected();
-    this.at += word.length;
+    for (let i = 0; i < word.length; i++, this.at++) {
+      if (this.text.charCodeAt(this.at) !== word.charCodeAt(i)) throw this.unexpected();
+    }
     return value;
   }
 
   private nest(depth: number): void {
-    if (depth > MAX_JSON_DEPTH) throw new ProtoError(`Nested deeper than ${MAX_JSON_DEPTH} levels at offset ${this.at}`);
+    if (depth > MAX_JSON_DEPTH) throw this.unexpected();
     this.at++;
     this.skipSpace();
   }
@@ -204,8 +209,9 @@ class TextParser {
         throw this.unexpected();
       }
       if (c < 0x20) {
-        this.at = at;
-        throw new ProtoError(`Unescaped control character in a string at offset ${at}`);
+        // picojson has read it: the line count includes a newline.
+        this.at = at + 1;
+        throw this.unexpected();
       }
       at++;
     }
@@ -214,7 +220,7 @@ class TextParser {
     try {
       return JSON.parse(text.slice(start, at + 1)) as string;
     } catch {
-      throw new ProtoError(`Invalid escape in the string at offset ${start}`);
+      throw this.unexpected(start);
     }
   }
 

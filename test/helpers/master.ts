@@ -7,8 +7,11 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { Agent, AgentLink, RunningMaster, StartOptions } from '../../src/master/index';
 import { parseResourceText, startMaster } from '../../src/master/index';
-import { RecordReader } from '../../src/master/codec/recordio';
-import { APPLICATION_JSON, decodeEvent } from '../../src/master/codec';
+import { encode } from '../../src/proto/binary';
+import { readJson } from '../../src/proto/json';
+import { RecordDecoder } from '../../src/proto/recordio';
+import { Call } from '../../src/proto/v1';
+import { APPLICATION_JSON, APPLICATION_PROTOBUF, decodeEvent, type MediaType } from '../../src/master/codec';
 import type { Event, FrameworkInfo, KillPolicy, TaskInfo, TaskState, TaskStatus } from '../../src/master/types';
 
 export const SCHEDULER = '/master/api/v1/scheduler';
@@ -67,11 +70,17 @@ export function request(url: string, options: RequestOptions = {}): Promise<Repl
   });
 }
 
-/** A JSON call on the scheduler endpoint, with the stream id when one is given. */
-export function call(url: string, body: unknown, streamId?: string): Promise<Reply> {
-  const headers: Record<string, string> = { 'Content-Type': APPLICATION_JSON };
+/** A Call given in its JSON form as protobuf bytes: read by the JSON mapping, written by the binary codec. */
+export function protobufBody(body: unknown): Buffer {
+  const bytes = encode(Call, readJson(Call, body));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A call on the scheduler endpoint (JSON unless told), with the stream id when one is given. */
+export function call(url: string, body: unknown, streamId?: string, type: MediaType = APPLICATION_JSON): Promise<Reply> {
+  const headers: Record<string, string> = { 'Content-Type': type };
   if (streamId !== undefined) headers['Mesos-Stream-Id'] = streamId;
-  return request(url, { headers, body: JSON.stringify(body) });
+  return request(url, { headers, body: type === APPLICATION_JSON ? JSON.stringify(body) : protobufBody(body) });
 }
 
 export function frameworkInfo(extra: Partial<FrameworkInfo> = {}): FrameworkInfo {
@@ -88,7 +97,7 @@ export class Subscription {
   /** Events already returned by next(), by index. */
   private readonly taken = new Set<number>();
   private waiters: Array<() => void> = [];
-  private readonly reader = new RecordReader();
+  private readonly reader = new RecordDecoder();
   private destroy: () => void = () => {};
   readonly done: Promise<void>;
   private resolveDone!: () => void;
@@ -98,6 +107,11 @@ export class Subscription {
     readonly headers: IncomingHttpHeaders,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  /** The stream's media type, as its Content-Type says. */
+  get contentType(): MediaType {
+    return this.headers['content-type'] === APPLICATION_PROTOBUF ? APPLICATION_PROTOBUF : APPLICATION_JSON;
   }
 
   get streamId(): string {
@@ -120,7 +134,7 @@ export class Subscription {
     if (records.length !== 1 || records[0]!.length + `${records[0]!.length}\n`.length !== chunk.length) {
       this.misaligned.push(chunk);
     }
-    for (const record of records) this.events.push(decodeEvent(record, APPLICATION_JSON));
+    for (const record of records) this.events.push(decodeEvent(record, this.contentType));
     this.wake();
   }
 
@@ -178,9 +192,9 @@ export class Subscription {
     this.destroy();
   }
 
-  /** Sends a call on this framework's behalf. */
-  call(url: string, body: Record<string, unknown>): Promise<Reply> {
-    return call(url, { framework_id: { value: this.frameworkId }, ...body }, this.streamId);
+  /** Sends a call on this framework's behalf (JSON unless told). */
+  call(url: string, body: Record<string, unknown>, type: MediaType = APPLICATION_JSON): Promise<Reply> {
+    return call(url, { framework_id: { value: this.frameworkId }, ...body }, this.streamId, type);
   }
 }
 
@@ -189,6 +203,8 @@ export interface SubscribeOptions {
   /** Resubscribe as this framework. */
   readonly frameworkId?: string;
   readonly suppressedRoles?: string[];
+  /** Send the SUBSCRIBE as protobuf (the stream's type is still the Accept header's). */
+  readonly protobuf?: boolean;
 }
 
 /** Opens a subscription; resolves once the response's headers are in. */
@@ -202,7 +218,7 @@ export function subscribe(url: string, info: FrameworkInfo = frameworkInfo(), op
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       new URL(SCHEDULER, url),
-      { method: 'POST', headers: { 'Content-Type': APPLICATION_JSON, ...options.headers }, agent: false },
+      { method: 'POST', headers: { 'Content-Type': options.protobuf === true ? APPLICATION_PROTOBUF : APPLICATION_JSON, ...options.headers }, agent: false },
       (res) => {
         const subscription = new Subscription(res.statusCode ?? 0, res.headers);
         subscription.attach(() => req.destroy());
@@ -214,7 +230,7 @@ export function subscribe(url: string, info: FrameworkInfo = frameworkInfo(), op
       },
     );
     req.on('error', reject);
-    req.end(JSON.stringify(body));
+    req.end(options.protobuf === true ? protobufBody(body) : JSON.stringify(body));
   });
 }
 

@@ -1,6 +1,5 @@
 // KILL, ACKNOWLEDGE, RECONCILE, SHUTDOWN and MESSAGE (master/master.cpp
 // kill, acknowledge, reconcile, shutdown, message).
-import { decodeBase64 } from '../codec/base64';
 import type { Master } from '../master';
 import type { FrameworkRecord, TaskRecord } from '../records';
 import { isTerminal } from '../status';
@@ -78,7 +77,7 @@ export function acknowledge(master: Master, framework: FrameworkRecord, call: Ac
   const task = agent.tasks.get(framework.id)?.get(call.task_id.value);
   if (task !== undefined) {
     if (task.statusUpdateState === undefined) return; // never forwarded by this master
-    const same = decodeBase64(task.statusUpdateUuid!).equals(decodeBase64(call.uuid));
+    const same = Buffer.from(task.statusUpdateUuid!, 'base64').equals(Buffer.from(call.uuid, 'base64'));
     if (isTerminal(task.statusUpdateState) && same) master.removeTask(task);
   }
   const uuid = call.uuid;

@@ -18,14 +18,7 @@ import { acknowledgeOperationStatus, reconcileOperations } from '../calls/operat
 import { connectionClosed, subscribe, teardown } from '../calls/subscribe';
 import { acknowledge, kill, message, reconcile, shutdown } from '../calls/tasks';
 import { updateFramework } from '../calls/update-framework';
-import {
-  APPLICATION_JSON,
-  APPLICATION_PROTOBUF,
-  CallDecodeError,
-  canEncode,
-  decodeCall,
-  type MediaType,
-} from '../codec';
+import { APPLICATION_JSON, APPLICATION_PROTOBUF, CallDecodeError, decodeCall, type MediaType } from '../codec';
 import { newUuid } from '../ids';
 import type { Master } from '../master';
 import type { FrameworkRecord } from '../records';
@@ -149,9 +142,6 @@ export function handleScheduler(master: Master, req: IncomingMessage, res: Serve
   const streamId = header(req, 'mesos-stream-id');
   if (call.type === 'SUBSCRIBE') {
     if (streamId !== undefined) return reply(res, 400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
-    if (!canEncode(type!)) {
-      return reply(res, 406, `Expecting 'Accept' to allow '${APPLICATION_JSON}': this master does not write ${type} streams yet`);
-    }
     return openStream(master, res, type!, call);
   }
 

@@ -1,8 +1,7 @@
 // /master/state and /version: what the master knows, with the field names
 // of Mesos's own (master/readonly_handler.cpp state, common/http.cpp).
 import { userInfo } from 'node:os';
-import { type Fields, toJson } from '../codec/json-message';
-import { Resource as ResourceSpec } from '../codec/schema-mesos';
+import { messageJson } from '../codec';
 import { formatG } from '../format';
 import { type Master, MESOS_VERSION } from '../master';
 import type { AgentRecord, FrameworkRecord, OfferRecord, TaskRecord } from '../records';
@@ -10,7 +9,7 @@ import { add, coalesce, isUnreserved, type Resources } from '../resources';
 import { isTerminal } from '../status';
 import type { Resource, TaskStatus } from '../types';
 import { hasCapability } from '../validation/framework';
-import { double, type JsonOut } from './json-writer';
+import { double, type JsonOut, raw } from './json-writer';
 
 const STARTED = new Date();
 
@@ -55,7 +54,7 @@ export function resourcesJson(list: Resources): JsonOut {
 
 /** Resources in their full protobuf JSON form (the *_full fields). */
 function resourcesFull(list: Resources): JsonOut {
-  return list.map((r) => JSON.parse(toJson(ResourceSpec, r as unknown as Fields)) as JsonOut);
+  return list.map((r) => raw(messageJson('Resource', r)));
 }
 
 function statusJson(status: TaskStatus): JsonOut {

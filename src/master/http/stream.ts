@@ -3,8 +3,9 @@
 // clients read them chunk by chunk). It ends when the master closes it, or
 // when the client goes away, which the master is told about.
 import type { ServerResponse } from 'node:http';
+import { ProtoError } from '../../proto/errors';
+import { encodeRecord } from '../../proto/recordio';
 import { encodeEvent, type MediaType } from '../codec';
-import { frameRecord } from '../codec/recordio';
 import type { FrameworkConnection } from '../records';
 import type { Event } from '../types';
 
@@ -39,7 +40,16 @@ export class HttpFrameworkConnection implements FrameworkConnection {
       this.res.destroy();
       return;
     }
-    this.res.write(frameRecord(encodeEvent(event, this.contentType)));
+    let record: Buffer;
+    try {
+      record = encodeEvent(event, this.contentType);
+    } catch (error) {
+      // An event that can't be written (an agent's malformed status) is
+      // dropped rather than sent half-written.
+      if (error instanceof ProtoError) return;
+      throw error;
+    }
+    this.res.write(encodeRecord(record));
   }
 
   close(): void {

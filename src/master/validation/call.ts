@@ -1,9 +1,8 @@
 // The scheduler endpoint's check of a decoded Call, in Mesos's order and
 // words (master/validation.cpp, scheduler::call::validate). A message
 // returned here is answered "400 Failed to validate scheduler::Call: ...".
-import { decodeBase64 } from '../codec/base64';
-import { type Fields, missingRequired } from '../codec/json-message';
-import { Call as CallSpec } from '../codec/schema-scheduler';
+import { type Message, missingRequired } from '../../proto/schema';
+import { Call as CallMessage, v1Schema } from '../../proto/v1';
 import { isUuidBytes } from '../ids';
 import type { Call, CallType } from '../types';
 
@@ -25,11 +24,11 @@ const BODY: Partial<Record<CallType, keyof Call>> = {
 };
 
 function uuidError(uuid: string): string | undefined {
-  return isUuidBytes(decodeBase64(uuid)) ? undefined : 'Not a valid UUID';
+  return isUuidBytes(Buffer.from(uuid, 'base64')) ? undefined : 'Not a valid UUID';
 }
 
 export function validateCall(call: Call): string | undefined {
-  const missing = missingRequired(CallSpec, call as unknown as Fields);
+  const missing = missingRequired(v1Schema.message(CallMessage.name), call as unknown as Message);
   if (missing.length > 0) return `Not initialized: ${missing.join(', ')}`;
 
   if (call.type === undefined) return "Expecting 'type' to be present";

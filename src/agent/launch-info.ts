@@ -1,13 +1,15 @@
-// What the embedded agent hands `mesos-containerizer launch`: the
-// ContainerLaunchInfo of a task, rendered as stout renders protobuf JSON, with
-// the namespaces to clone and the mounts a modern Mesos agent prepares (a
-// fresh proc for the new pid namespace; with a root filesystem also sysfs,
-// a tmpfs /dev with the basic devices from the host, devpts and /dev/shm;
-// and the container's own /etc/hosts, /etc/hostname and, in a root
-// filesystem, /etc/resolv.conf, bound read-only from the runtime directory).
+// What the agent hands `mesos-containerizer launch`: the ContainerLaunchInfo
+// of a task, rendered as stout renders protobuf JSON, with the namespaces to
+// clone and the mounts a modern Mesos agent prepares (a fresh proc for the
+// new pid namespace; with a root filesystem also sysfs, a tmpfs /dev with
+// the basic devices from the host, devpts and /dev/shm; and the container's
+// own /etc/hosts, /etc/hostname and, in a root filesystem, /etc/resolv.conf,
+// bound read-only from the runtime directory). A container that sees the
+// host's files sees the host's cgroup filesystems read-only.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  CLONE_NEWCGROUP,
   CLONE_NEWIPC,
   CLONE_NEWNET,
   CLONE_NEWNS,
@@ -41,7 +43,7 @@ export interface TaskRLimit {
   readonly hard?: number | string;
 }
 
-export interface ContainerSpec {
+export interface LaunchSpec {
   readonly command: TaskCommand;
   /** The task's whole environment, in order (a later duplicate wins). */
   readonly environment: ReadonlyArray<{ readonly name: string; readonly value: string }>;
@@ -56,6 +58,8 @@ export interface ContainerSpec {
   readonly rlimits?: readonly TaskRLimit[];
   /** Files the agent wrote for the container's /etc; none keeps what the host or the rootfs has. */
   readonly etcFiles?: EtcFiles;
+  /** Mount points of the host bound read-only over themselves (without a rootfs): its cgroup filesystems. */
+  readonly readOnlyMounts?: readonly string[];
 }
 
 /** Files of the runtime directory bound over the container's /etc files. */
@@ -66,9 +70,12 @@ export interface EtcFiles {
   readonly resolvConf: string;
 }
 
-/** The namespaces every container gets: mount, pid, uts, ipc, and net unless it shares the host's. */
+/**
+ * The namespaces every container gets: mount, pid, uts, ipc, cgroup (rooted
+ * at the container's own cgroups), and net unless it shares the host's.
+ */
 export function cloneNamespaces(isolateNetwork: boolean): number[] {
-  const namespaces = [CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC];
+  const namespaces = [CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWCGROUP];
   if (isolateNetwork) namespaces.push(CLONE_NEWNET);
   return namespaces;
 }
@@ -157,7 +164,7 @@ function etcMounts(files: EtcFiles, rootfs: string | undefined): Mount[] {
 }
 
 /** Builds the `--launch_info` JSON of a container. */
-export function buildLaunchInfo(spec: ContainerSpec): JsonObject {
+export function buildLaunchInfo(spec: LaunchSpec): JsonObject {
   const command: JsonObject =
     spec.command.shell
       ? { shell: true, value: spec.command.value }
@@ -169,6 +176,7 @@ export function buildLaunchInfo(spec: ContainerSpec): JsonObject {
     mounts: [
       ...(spec.rootfs === undefined ? hostFilesystemMounts() : rootfsMounts(spec.rootfs)),
       ...(spec.etcFiles === undefined ? [] : etcMounts(spec.etcFiles, spec.rootfs)),
+      ...(spec.rootfs === undefined ? (spec.readOnlyMounts ?? []).map((path): Mount => ({ source: path, target: path, flags: READ_ONLY_BIND })) : []),
     ].map(mountJson),
   };
   if (spec.rootfs !== undefined) {

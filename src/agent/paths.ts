@@ -1,5 +1,5 @@
 // The package's own programs, found by walking up from this module: it sits
-// in src/execute/ when run from source and in dist/ when bundled.
+// in src/agent/ when run from source and in dist/ when bundled.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 

@@ -1,0 +1,109 @@
+// A task's container, from what it runs to what supervision needs: the
+// launch info (checked as the helper would check it, and against what the
+// kernel's execve takes, before anything starts), the paths in its runtime
+// directory, its cgroups and limits, and the namespaces to clone. Throws
+// ContainerConfigError, one line, for a task that can't be run.
+import { join } from 'node:path';
+import { parseLaunchInfo } from '../launch/launch-info';
+import { cgroupMounts, readMounts } from './cgroups/hierarchies';
+import type { CgroupPlacement } from './cgroups/container';
+import { execSizeProblem, ownStackLimit } from './exec-limits';
+import { buildLaunchInfo, cloneNamespaces, type EtcFiles, type TaskCommand, type TaskRLimit } from './launch-info';
+import type { ContainerConfig } from './supervision/container';
+import type { TaskOutput } from './supervision/helper';
+
+/** The pids limit a container gets unless told otherwise: enough for any honest task, not for a fork bomb. */
+export const DEFAULT_PIDS_LIMIT = 4096;
+
+export class ContainerConfigError extends Error {}
+
+export interface TaskContainer {
+  readonly containerId: string;
+  readonly runtimeDirectory: string;
+  readonly command: TaskCommand;
+  readonly environment: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  readonly rootfs?: string;
+  readonly workingDirectory?: string;
+  readonly user?: string;
+  /** A network namespace of its own with only loopback, and then this hostname; or the host's network. */
+  readonly network: { readonly isolated: true; readonly hostname: string } | { readonly isolated: false };
+  readonly effectiveCapabilities?: readonly string[];
+  readonly boundingCapabilities?: readonly string[];
+  readonly rlimits?: readonly TaskRLimit[];
+  readonly cpus?: number;
+  readonly memMb?: number;
+  readonly pidsLimit: number;
+  readonly cgroups: CgroupPlacement;
+  readonly stdout: TaskOutput;
+  readonly stderr: TaskOutput;
+  readonly stderrFile?: string;
+  readonly warn: (message: string) => void;
+  readonly onStarting?: () => void;
+  readonly onRunning?: () => void;
+}
+
+/**
+ * The host's cgroup mount points, each once, deepest first: a bind of one
+ * over itself then covers a deeper one, which stays out of reach too.
+ */
+function hostCgroupMounts(): string[] {
+  try {
+    const points = [...new Set(cgroupMounts(readMounts()).map((mount) => mount.mountPoint))];
+    return points.sort((a, b) => b.split('/').length - a.split('/').length);
+  } catch {
+    return [];
+  }
+}
+
+export function containerConfig(task: TaskContainer): ContainerConfig {
+  const problem = execSizeProblem(task, ownStackLimit());
+  if (problem !== undefined) throw new ContainerConfigError(problem);
+  const etcFiles: EtcFiles | undefined = task.network.isolated
+    ? {
+        hosts: join(task.runtimeDirectory, 'hosts'),
+        hostname: join(task.runtimeDirectory, 'hostname'),
+        resolvConf: join(task.runtimeDirectory, 'resolv.conf'),
+      }
+    : undefined;
+  const launchInfo = buildLaunchInfo({
+    command: task.command,
+    environment: task.environment,
+    ...(task.rootfs === undefined ? {} : { rootfs: task.rootfs }),
+    ...(task.workingDirectory === undefined ? {} : { workingDirectory: task.workingDirectory }),
+    ...(task.user === undefined ? {} : { user: task.user }),
+    isolateNetwork: task.network.isolated,
+    ...(task.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: task.effectiveCapabilities }),
+    ...(task.boundingCapabilities === undefined ? {} : { boundingCapabilities: task.boundingCapabilities }),
+    ...(task.rlimits === undefined ? {} : { rlimits: task.rlimits }),
+    ...(etcFiles === undefined ? {} : { etcFiles }),
+    readOnlyMounts: hostCgroupMounts(),
+  });
+  // The helper would refuse a bad launch info after the container exists: refuse it here.
+  try {
+    parseLaunchInfo(launchInfo, 'task');
+  } catch (error) {
+    throw new ContainerConfigError((error as Error).message);
+  }
+  return {
+    containerId: task.containerId,
+    runtimeDirectory: task.runtimeDirectory,
+    launchInfo,
+    cloneFlags: cloneNamespaces(task.network.isolated).reduce((sum, flag) => sum | flag, 0),
+    ...(task.network.isolated ? { hostname: task.network.hostname } : {}),
+    ...(etcFiles === undefined || !task.network.isolated
+      ? {}
+      : { etc: { files: etcFiles, hostname: task.network.hostname, ...(task.rootfs === undefined ? {} : { rootfs: task.rootfs }) } }),
+    cgroups: task.cgroups,
+    limits: {
+      ...(task.memMb === undefined ? {} : { memoryBytes: task.memMb * 1024 * 1024 }),
+      ...(task.cpus === undefined ? {} : { cpus: task.cpus }),
+      pids: task.pidsLimit,
+    },
+    stdout: task.stdout,
+    stderr: task.stderr,
+    ...(task.stderrFile === undefined ? {} : { stderrFile: task.stderrFile }),
+    warn: task.warn,
+    ...(task.onStarting === undefined ? {} : { onStarting: task.onStarting }),
+    ...(task.onRunning === undefined ? {} : { onRunning: task.onRunning }),
+  };
+}

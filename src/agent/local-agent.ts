@@ -1,0 +1,379 @@
+// An agent on this machine, in the master's process: it registers with
+// what it has (probed as Mesos's agent probes it, MESOS_RESOURCES
+// overriding what it names) and runs command tasks in containers through
+// our helper, as Mesos's agent and its command executor do together. Its
+// status updates go through a status update manager with Mesos's rules.
+//
+//   const agent = await LocalAgent.start({ workDir: '/var/lib/agent' }, master.register);
+//   // the master calls agent.runTask(framework, task), agent.killTask(...), ...
+//   await agent.close();
+import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { hostname as osHostname, userInfo } from 'node:os';
+import type { Agent, AgentLink, AgentRegistration } from '../master/agents';
+import type { FrameworkInfo, KillPolicy, Resource, TaskInfo, TaskState } from '../master/types';
+import { complain } from '../subcommand/output';
+import { destroyTree } from './cgroups/tree';
+import { ContainerConfigError, containerConfig, DEFAULT_PIDS_LIMIT } from './container-config';
+import { agentResources, machineProbe, type MachineProbe } from './probe';
+import { StatusUpdateManager, type Timers } from './status-update-manager';
+import { Container } from './supervision/container';
+import { type CommandPlan, DEFAULT_KILL_GRACE_PERIOD_MS, durationMs, planCommandTask } from './task-info';
+import { terminalUpdate } from './terminal-update';
+import { taskEnvironment } from './task-environment';
+import { type StatusFields, taskStatus, terminalFields } from './task-status';
+import { randomUuid } from './uuid';
+import { agentCgroups, cgroupsRootFor, lockWorkDir, recordCgroup, removeLeftovers, type WorkDir, workDirOf } from './work-dir';
+
+export type Register = (registration: AgentRegistration, agent: Agent) => AgentLink;
+
+export interface LocalAgentOptions {
+  /** The agent's directory: runtime directories, sandboxes, its records (Mesos's --work_dir). */
+  readonly workDir: string;
+  /** Where runtime directories go (Mesos's --runtime_dir); default <workDir>/run. */
+  readonly runtimeDir?: string;
+  /** Mesos's text or JSON form; default MESOS_RESOURCES. What it names is not probed. */
+  readonly resources?: string;
+  readonly hostname?: string;
+  /** The agent's cgroup, between its own and its containers' (Mesos's --cgroups_root); default named after the work directory. */
+  readonly cgroupsRoot?: string;
+  /** The most processes a container may hold at once; default 4096. */
+  readonly pidsLimit?: number;
+  /** Status update retries: Mesos's 10 s, doubling to 10 min. */
+  readonly statusUpdateRetryIntervalMinMs?: number;
+  readonly statusUpdateRetryIntervalMaxMs?: number;
+  readonly timers?: Timers;
+  readonly probe?: MachineProbe;
+  /** What goes wrong beside the tasks, one line each; default stderr. */
+  readonly warn?: (message: string) => void;
+}
+
+/** A task on this agent. */
+interface Run {
+  readonly framework: FrameworkInfo;
+  readonly frameworkId: string;
+  readonly task: TaskInfo;
+  readonly taskId: string;
+  readonly containerId: string;
+  readonly sandbox: string;
+  container?: Container;
+  gracePeriodMs: number;
+  state: TaskState;
+  /** The container is gone and the terminal update queued. */
+  over: boolean;
+  /** The framework is gone: nothing more is sent. */
+  silenced: boolean;
+  readonly ended: Promise<void>;
+  end(): void;
+}
+
+/** What a test or an operator can see of a task. */
+export interface TaskView {
+  readonly containerId: string;
+  readonly state: TaskState;
+  readonly sandbox: string;
+  readonly pid?: number;
+  readonly cgroups: readonly string[];
+  readonly runtimeDirectory: string;
+}
+
+const key = (frameworkId: string, taskId: string) => JSON.stringify([frameworkId, taskId]);
+const hasCapability = (framework: FrameworkInfo, capability: string) => (framework.capabilities ?? []).some((entry) => entry.type === capability);
+
+export class LocalAgent implements Agent {
+  readonly registration: AgentRegistration;
+  private link: AgentLink | undefined;
+  private readonly runs = new Map<string, Run>();
+  private readonly manager: StatusUpdateManager;
+  private readonly warn: (message: string) => void;
+  private readonly agentUser = userInfo().username;
+  /** Frameworks shut down here: acknowledgements still on their way for them are dropped. */
+  private readonly shutDown = new Set<string>();
+  private closed = false;
+
+  private constructor(
+    private readonly options: LocalAgentOptions,
+    private readonly workDir: WorkDir,
+    private readonly cgroupsRoot: string,
+    private readonly release: () => void,
+    resources: Resource[],
+  ) {
+    this.warn = options.warn ?? ((message) => complain(message));
+    this.registration = {
+      hostname: options.hostname ?? osHostname(),
+      resources,
+      capabilities: ['MULTI_ROLE', 'HIERARCHICAL_ROLE', 'RESERVATION_REFINEMENT'],
+    };
+    this.manager = new StatusUpdateManager({
+      forward: (update) => this.link?.statusUpdate(update),
+      ...(options.statusUpdateRetryIntervalMinMs === undefined ? {} : { retryIntervalMinMs: options.statusUpdateRetryIntervalMinMs }),
+      ...(options.statusUpdateRetryIntervalMaxMs === undefined ? {} : { retryIntervalMaxMs: options.statusUpdateRetryIntervalMaxMs }),
+      ...(options.timers === undefined ? {} : { timers: options.timers }),
+      warn: this.warn,
+    });
+  }
+
+  /**
+   * Takes the work directory over (refused while a live agent holds it),
+   * removes what a dead predecessor left there, works out the resources and
+   * registers through `register`.
+   */
+  static async start(options: LocalAgentOptions, register: Register): Promise<LocalAgent> {
+    const warn = options.warn ?? ((message: string) => complain(message));
+    const workDir = workDirOf(options.workDir, options.runtimeDir);
+    mkdirSync(workDir.root, { recursive: true });
+    const release = lockWorkDir(workDir);
+    try {
+      const cgroupsRoot = options.cgroupsRoot ?? cgroupsRootFor(workDir.root);
+      for (const failure of await removeLeftovers(workDir, cgroupsRoot)) warn(failure);
+      const resources = agentResources(options.resources ?? process.env['MESOS_RESOURCES'], workDir.root, options.probe ?? machineProbe, warn);
+      const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources);
+      agent.link = register(agent.registration, agent);
+      return agent;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  get agentId(): string {
+    return this.link!.agentId;
+  }
+
+  /** What can be seen of a task while the agent knows it. */
+  taskView(frameworkId: string, taskId: string): TaskView | undefined {
+    const run = this.runs.get(key(frameworkId, taskId));
+    if (run === undefined) return undefined;
+    return {
+      containerId: run.containerId,
+      state: run.state,
+      sandbox: run.sandbox,
+      ...(run.container?.pid === undefined ? {} : { pid: run.container.pid }),
+      cgroups: run.container?.cgroupPaths ?? [],
+      runtimeDirectory: this.runtimeDirectoryOf(run.containerId),
+    };
+  }
+
+  /** Resolves once the task's container is gone and everything it used is removed. */
+  async taskEnded(frameworkId: string, taskId: string): Promise<void> {
+    await this.runs.get(key(frameworkId, taskId))?.ended;
+  }
+
+  // ------------------------------------------------------------ the Agent interface
+
+  runTask(framework: FrameworkInfo, task: TaskInfo): void {
+    const frameworkId = framework.id?.value ?? '';
+    const taskId = task.task_id.value;
+    if (this.closed) return;
+    this.shutDown.delete(frameworkId);
+    if (this.runs.has(key(frameworkId, taskId))) {
+      this.warn(`Ignoring run task ${taskId} of framework ${frameworkId}: a task of that id is already on this agent`);
+      return;
+    }
+    const containerId = randomUuid();
+    let end = () => undefined as void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const run: Run = {
+      framework,
+      frameworkId,
+      task,
+      taskId,
+      containerId,
+      sandbox: this.workDir.sandbox(this.agentId, frameworkId, taskId, containerId),
+      gracePeriodMs: DEFAULT_KILL_GRACE_PERIOD_MS,
+      state: 'TASK_STAGING',
+      over: false,
+      silenced: false,
+      ended,
+      end,
+    };
+    this.runs.set(key(frameworkId, taskId), run);
+    const plan = planCommandTask(framework, task, this.agentUser);
+    if (plan.refused) {
+      this.finish(run, { state: plan.state, source: 'SOURCE_AGENT', reason: plan.reason, message: plan.message });
+      return;
+    }
+    run.gracePeriodMs = plan.gracePeriodMs;
+    this.launch(run, plan);
+  }
+
+  killTask(frameworkId: string, taskId: string, killPolicy?: KillPolicy): void {
+    const run = this.runs.get(key(frameworkId, taskId));
+    if (run === undefined) {
+      const framework = [...this.runs.values()].find((other) => other.frameworkId === frameworkId)?.framework;
+      if (framework === undefined) {
+        this.warn(`Ignoring kill task ${taskId} of framework ${frameworkId} because no such framework is running`);
+        return;
+      }
+      // As Mesos's agent: a task it has no executor for was never launched here.
+      this.later(() =>
+        this.manager.update(frameworkId, taskStatus({ agentId: this.agentId, taskId }, {
+          state: hasCapability(framework, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST',
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_EXECUTOR_TERMINATED',
+          message: 'Cannot find executor',
+        })),
+      );
+      return;
+    }
+    if (run.over || run.container === undefined) return;
+    const grace = durationMs(killPolicy?.grace_period) ?? run.gracePeriodMs;
+    if (run.container.kill(grace) && hasCapability(run.framework, 'TASK_KILLING_STATE')) {
+      this.send(run, { state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' });
+    }
+  }
+
+  acknowledge(frameworkId: string, taskId: string, uuid: string): void {
+    this.later(() => {
+      if (this.shutDown.has(frameworkId)) return;
+      let terminal: boolean;
+      try {
+        terminal = this.manager.acknowledge(frameworkId, taskId, uuid);
+      } catch (error) {
+        this.warn((error as Error).message);
+        return;
+      }
+      const run = this.runs.get(key(frameworkId, taskId));
+      if (terminal && run?.over === true) this.runs.delete(key(frameworkId, taskId));
+    });
+  }
+
+  shutdownExecutor(frameworkId: string, executorId: string): void {
+    // A command task's executor id is its task id; Mesos's command executor gives it 3 s.
+    this.killTask(frameworkId, executorId, { grace_period: { nanoseconds: DEFAULT_KILL_GRACE_PERIOD_MS * 1e6 } });
+  }
+
+  shutdownFramework(frameworkId: string): void {
+    this.shutDown.add(frameworkId);
+    this.manager.dropFramework(frameworkId);
+    for (const [id, run] of this.runs) {
+      if (run.frameworkId !== frameworkId) continue;
+      run.silenced = true;
+      if (run.over) this.runs.delete(id);
+      else run.container?.kill(run.gracePeriodMs);
+    }
+  }
+
+  frameworkMessage(): void {
+    // A command executor takes no messages.
+  }
+
+  /**
+   * Ends every container at once, leaves the master, and removes the
+   * agent's cgroups; sandboxes stay until the next start.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const run of this.runs.values()) {
+      run.silenced = true;
+      run.container?.destroy();
+    }
+    await Promise.all([...this.runs.values()].map((run) => run.ended));
+    this.manager.close();
+    this.link?.unregister();
+    try {
+      const failures: string[] = [];
+      for (const path of agentCgroups(this.cgroupsRoot)) failures.push(...(await destroyTree(path)));
+      for (const failure of failures) this.warn(failure);
+      if (failures.length === 0) rmSync(this.workDir.cgroupsRecord, { force: true });
+    } finally {
+      this.release();
+    }
+  }
+
+  // ------------------------------------------------------------ containers
+
+  /** The task's sandbox, with its stdout and stderr, and its container. */
+  private launch(run: Run, plan: CommandPlan): void {
+    const { framework, frameworkId, taskId, containerId } = run;
+    let stdout: number | undefined;
+    let stderr: number | undefined;
+    try {
+      mkdirSync(run.sandbox, { recursive: true });
+      stdout = openSync(`${run.sandbox}/stdout`, 'a', 0o644);
+      stderr = openSync(`${run.sandbox}/stderr`, 'a', 0o644);
+    } catch (error) {
+      for (const fd of [stdout, stderr]) if (fd !== undefined) closeSync(fd);
+      const message = `Failed to launch container: Failed to create sandbox '${run.sandbox}': ${(error as Error).message}`;
+      this.finish(run, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message });
+      return;
+    }
+    try {
+      const config = containerConfig({
+        containerId,
+        runtimeDirectory: this.runtimeDirectoryOf(containerId),
+        command: plan.command,
+        environment: taskEnvironment(
+          process.env,
+          {
+            frameworkId,
+            executorId: taskId,
+            sandbox: run.sandbox,
+            agentId: this.agentId,
+            role: framework.roles?.[0] ?? framework.role ?? '*',
+          },
+          plan.environment,
+        ),
+        workingDirectory: run.sandbox,
+        ...(plan.user === undefined ? {} : { user: plan.user }),
+        // As Mesos's agent without a network isolator: the host's network and hostname.
+        network: { isolated: false },
+        ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
+        ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
+        ...(plan.rlimits === undefined ? {} : { rlimits: plan.rlimits }),
+        ...(plan.cpus === undefined ? {} : { cpus: plan.cpus }),
+        ...(plan.memMb === undefined ? {} : { memMb: plan.memMb }),
+        pidsLimit: this.options.pidsLimit ?? DEFAULT_PIDS_LIMIT,
+        cgroups: { name: containerId, root: this.cgroupsRoot, onRoot: (path) => recordCgroup(this.workDir, path) },
+        stdout,
+        stderr,
+        stderrFile: `${run.sandbox}/stderr`,
+        warn: this.warn,
+        onStarting: () => this.send(run, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' }),
+        onRunning: () => this.send(run, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' }),
+      });
+      run.container = new Container(config);
+    } catch (error) {
+      if (!(error instanceof ContainerConfigError)) throw error;
+      this.finish(run, { state: 'TASK_ERROR', source: 'SOURCE_AGENT', reason: 'REASON_TASK_INVALID', message: error.message });
+      return;
+    } finally {
+      // The helper has its own copies.
+      closeSync(stdout!);
+      closeSync(stderr!);
+    }
+    void run.container.ended.then((end) => this.finish(run, terminalFields(terminalUpdate(end))));
+  }
+
+  // ------------------------------------------------------------ updates
+
+  private runtimeDirectoryOf(containerId: string): string {
+    return `${this.workDir.runtimeDir}/${containerId}`;
+  }
+
+  /** Runs `work` after the current call: the master is never called back from inside its own call. */
+  private later(work: () => void): void {
+    setImmediate(work);
+  }
+
+  private send(run: Run, update: StatusFields): void {
+    if (run.silenced) return;
+    run.state = update.state;
+    const pid = run.container?.pid;
+    const status = taskStatus(
+      { agentId: this.agentId, taskId: run.taskId, containerId: run.containerId, ...(pid === undefined ? {} : { executorPid: pid }) },
+      update,
+    );
+    this.later(() => {
+      if (!run.silenced) this.manager.update(run.frameworkId, status);
+    });
+  }
+
+  /** The task's terminal update; the task is forgotten once it is acknowledged (or its framework is gone). */
+  private finish(run: Run, update: StatusFields): void {
+    this.send(run, update);
+    run.over = true;
+    if (run.silenced) this.runs.delete(key(run.frameworkId, run.taskId));
+    run.end();
+  }
+}

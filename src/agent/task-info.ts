@@ -1,0 +1,147 @@
+// What the agent makes of a TaskInfo: a command task (CommandInfo, no
+// ExecutorInfo) becomes the command, the user, the capabilities and
+// rlimits of its container (ContainerInfo.linux_info and rlimit_info),
+// its cpu and memory limits and its kill grace period. What this agent
+// can't honour (custom executors, URIs to fetch, images, volumes, CNI
+// networks, secrets, ...) is refused with a terminal update, never ignored.
+// Pure.
+import type { CommandInfo, FrameworkInfo, TaskInfo } from '../master/types';
+import type { TaskCommand, TaskRLimit } from './launch-info';
+import { scalarOf } from './resources';
+
+/** Mesos's command executor gives a killed task 3 s unless its kill policy says otherwise. */
+export const DEFAULT_KILL_GRACE_PERIOD_MS = 3000;
+
+export interface CommandPlan {
+  readonly refused?: undefined;
+  readonly command: TaskCommand;
+  /** CommandInfo's own variables, in order. */
+  readonly environment: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+  /** The user to run as; none: the agent's own. */
+  readonly user?: string;
+  readonly effectiveCapabilities?: readonly string[];
+  readonly boundingCapabilities?: readonly string[];
+  readonly rlimits?: readonly TaskRLimit[];
+  readonly cpus?: number;
+  readonly memMb?: number;
+  readonly gracePeriodMs: number;
+}
+
+export interface Refusal {
+  readonly refused: true;
+  readonly state: 'TASK_ERROR' | 'TASK_FAILED';
+  readonly reason: 'REASON_TASK_INVALID' | 'REASON_CONTAINER_LAUNCH_FAILED';
+  readonly message: string;
+}
+
+type Json = Record<string, unknown>;
+
+const notSupported = (what: string): Refusal => ({
+  refused: true,
+  state: 'TASK_FAILED',
+  reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+  message: `Failed to launch container: ${what} not supported by this agent`,
+});
+
+const invalid = (message: string): Refusal => ({ refused: true, state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message });
+
+const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+const given = (value: unknown) => value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0);
+
+/** A duration's milliseconds. */
+export function durationMs(duration: { nanoseconds: number } | undefined): number | undefined {
+  return duration === undefined ? undefined : Math.max(0, duration.nanoseconds / 1e6);
+}
+
+function capabilityNames(info: unknown, field: string): string[] | Refusal | undefined {
+  if (info === undefined || info === null) return undefined;
+  const list = isObject(info) ? (info['capabilities'] ?? []) : undefined;
+  if (!Array.isArray(list) || !list.every((name): name is string => typeof name === 'string')) {
+    return invalid(`Invalid container.linux_info.${field}: 'capabilities' must be a list of capability names`);
+  }
+  return list;
+}
+
+function commandOf(command: CommandInfo): TaskCommand | Refusal {
+  if (command.shell ?? true) {
+    if (command.value === undefined) return invalid('Shell command is not specified');
+    return { shell: true, value: command.value };
+  }
+  if (command.value === undefined) return invalid('Executable path is not specified');
+  return { shell: false, value: command.value, arguments: command.arguments ?? [command.value] };
+}
+
+/** What the container of `task` runs and with which limits, or why it won't. */
+export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, agentUser: string): CommandPlan | Refusal {
+  if (task.executor !== undefined) return notSupported('custom executors are');
+  const command = task.command;
+  if (command === undefined) return invalid('Task should have at least one (but not both) of CommandInfo or ExecutorInfo present');
+  if (given(command.uris)) return notSupported('fetching URIs is');
+  if (task.limits !== undefined && Object.keys(task.limits).length > 0) return notSupported('resource limits beyond the requests are');
+  if (given(task.health_check) || given(task.check)) return notSupported('health checks and checks are');
+  if (task.max_completion_time !== undefined) return notSupported('max_completion_time is');
+
+  const environment: Array<{ name: string; value: string }> = [];
+  for (const variable of command.environment?.variables ?? []) {
+    if ((variable.type ?? 'VALUE') !== 'VALUE') return notSupported(`the ${variable.type} environment variable '${variable.name}' is`);
+    environment.push({ name: variable.name, value: variable.value ?? '' });
+  }
+
+  let effective: string[] | undefined;
+  let bounding: string[] | undefined;
+  let rlimits: TaskRLimit[] | undefined;
+  const container = task.container;
+  if (container !== undefined) {
+    const type = (container['type'] as string | undefined) ?? 'MESOS';
+    if (type !== 'MESOS') return notSupported(`${type} containers are`);
+    const mesos = container['mesos'];
+    if (isObject(mesos) && given(mesos['image'])) return notSupported('container images are');
+    if (given(container['volumes'])) return notSupported('volumes are');
+    if (given(container['network_infos'])) return notSupported('CNI networks are');
+    if (given(container['tty_info'])) return notSupported('a terminal is');
+    if (given(container['hostname'])) return notSupported('a hostname of its own is');
+    const linux = container['linux_info'];
+    if (isObject(linux)) {
+      if (linux['share_pid_namespace'] === true) return notSupported("sharing the agent's pid namespace is");
+      if (given(linux['seccomp'])) return notSupported('seccomp profiles are');
+      if (linux['ipc_mode'] !== undefined && linux['ipc_mode'] !== 'PRIVATE') return notSupported(`ipc_mode ${String(linux['ipc_mode'])} is`);
+      if (given(linux['shm_size'])) return notSupported('shm_size is');
+      const deprecated = capabilityNames(linux['capability_info'], 'capability_info');
+      const effectiveNames = capabilityNames(linux['effective_capabilities'], 'effective_capabilities') ?? deprecated;
+      const boundingNames = capabilityNames(linux['bounding_capabilities'], 'bounding_capabilities');
+      for (const names of [effectiveNames, boundingNames]) if (names !== undefined && !Array.isArray(names)) return names;
+      effective = effectiveNames as string[] | undefined;
+      bounding = boundingNames as string[] | undefined;
+    }
+    const rlimitInfo = container['rlimit_info'];
+    if (isObject(rlimitInfo)) {
+      const list = rlimitInfo['rlimits'] ?? [];
+      if (!Array.isArray(list) || !list.every((entry) => isObject(entry) && typeof entry['type'] === 'string')) {
+        return invalid("Invalid container.rlimit_info: 'rlimits' must be a list of {type, soft, hard}");
+      }
+      rlimits = (list as Json[]).map((entry) => ({
+        type: entry['type'] as string,
+        ...(entry['soft'] === undefined ? {} : { soft: entry['soft'] as number | string }),
+        ...(entry['hard'] === undefined ? {} : { hard: entry['hard'] as number | string }),
+      }));
+    }
+  }
+
+  const parsed = commandOf(command);
+  if ('refused' in parsed) return parsed;
+  // Mesos runs the task as its command's user, else as its framework's.
+  const user = command.user ?? framework.user;
+  const cpus = scalarOf(task.resources, 'cpus');
+  const memMb = scalarOf(task.resources, 'mem');
+  return {
+    command: parsed,
+    environment,
+    ...(user === undefined || user === '' || user === agentUser ? {} : { user }),
+    ...(effective === undefined ? {} : { effectiveCapabilities: effective }),
+    ...(bounding === undefined ? {} : { boundingCapabilities: bounding }),
+    ...(rlimits === undefined ? {} : { rlimits }),
+    ...(cpus === undefined ? {} : { cpus }),
+    ...(memMb === undefined ? {} : { memMb }),
+    gracePeriodMs: durationMs(task.kill_policy?.grace_period) ?? DEFAULT_KILL_GRACE_PERIOD_MS,
+  };
+}

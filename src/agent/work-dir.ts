@@ -1,0 +1,128 @@
+// Everything an agent makes lives under its work directory:
+//
+//   <work_dir>/run/<container id>/          runtime directories (--runtime_dir)
+//   <work_dir>/slaves/<agent id>/frameworks/<framework id>/executors/<executor id>/runs/<container id>/
+//                                           sandboxes, with the task's stdout and stderr
+//   <work_dir>/meta/cgroups                 the agent's own cgroups, one path a line
+//   <work_dir>/meta/agent.pid               the agent that holds the directory
+//
+// and its containers' cgroups sit under a cgroup of the agent's, named
+// after the work directory. On start an agent takes the directory over from
+// a predecessor that is gone, and removes what it left: its containers'
+// cgroups with whatever still runs in them and every cgroup nested there,
+// its runtime directories and its sandboxes.
+import { createHash } from 'node:crypto';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { findHierarchy, readMounts, readOwnCgroups, type Controller } from './cgroups/hierarchies';
+import { destroyTree } from './cgroups/tree';
+
+export interface WorkDir {
+  readonly root: string;
+  readonly runtimeDir: string;
+  readonly cgroupsRecord: string;
+  readonly lockFile: string;
+  sandbox(agentId: string, frameworkId: string, executorId: string, containerId: string): string;
+  readonly sandboxes: string;
+}
+
+export function workDirOf(root: string, runtimeDir?: string): WorkDir {
+  const meta = join(root, 'meta');
+  return {
+    root,
+    runtimeDir: runtimeDir ?? join(root, 'run'),
+    cgroupsRecord: join(meta, 'cgroups'),
+    lockFile: join(meta, 'agent.pid'),
+    sandboxes: join(root, 'slaves'),
+    sandbox: (agentId, frameworkId, executorId, containerId) =>
+      join(root, 'slaves', agentId, 'frameworks', frameworkId, 'executors', executorId, 'runs', containerId),
+  };
+}
+
+/** The agent's own cgroup name for a work directory: the same for every agent that uses it. */
+export function cgroupsRootFor(workDir: string): string {
+  return `mesos-agent-${createHash('sha256').update(realpathSync(workDir)).digest('hex').slice(0, 16)}`;
+}
+
+/** Where the agent's own cgroups would be now, one per hierarchy. */
+export function agentCgroups(root: string): string[] {
+  const mounts = readMounts();
+  const own = readOwnCgroups();
+  const controllers: Controller[] = ['memory', 'cpu', 'pids'];
+  const paths = controllers.map((controller) => findHierarchy(controller, mounts, own)).filter((hierarchy) => hierarchy !== undefined);
+  return [...new Set(paths.map((hierarchy) => join(hierarchy.parent, root)))];
+}
+
+/** A process's start time (/proc/<pid>/stat, field 22), telling a pid from a later one. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the work directory for this process; throws when a live agent holds
+ * it. Returns the release.
+ */
+export function lockWorkDir(workDir: WorkDir): () => void {
+  mkdirSync(join(workDir.lockFile, '..'), { recursive: true });
+  const mine = `${process.pid} ${startTime(process.pid) ?? ''}\n`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(workDir.lockFile, 'wx', 0o644);
+      writeSync(fd, mine);
+      closeSync(fd);
+      return () => rmSync(workDir.lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+    }
+    const [pid, started] = readFileSync(workDir.lockFile, 'utf8').trim().split(' ');
+    if (pid !== undefined && /^\d+$/.test(pid) && startTime(Number(pid)) === started && started !== undefined) {
+      throw new Error(`The work directory '${workDir.root}' is in use by the agent with pid ${pid}`);
+    }
+    // Its agent is gone.
+    rmSync(workDir.lockFile, { force: true });
+  }
+}
+
+/** Notes an agent cgroup before it is made, so that a successor finds it wherever this agent ran. */
+export function recordCgroup(workDir: WorkDir, path: string): void {
+  appendFileSync(workDir.cgroupsRecord, `${path}\n`);
+}
+
+/**
+ * Removes what a predecessor left: the cgroups it recorded and those where
+ * this agent's would be (killing what runs there), runtime directories and
+ * sandboxes. Resolves with the failures, one line each.
+ */
+export async function removeLeftovers(workDir: WorkDir, cgroupsRoot: string): Promise<string[]> {
+  const failures: string[] = [];
+  let recorded: string[] = [];
+  try {
+    recorded = readFileSync(workDir.cgroupsRecord, 'utf8').split('\n').filter((line) => line.startsWith('/'));
+  } catch {
+    // Nothing recorded.
+  }
+  let current: string[] = [];
+  try {
+    current = agentCgroups(cgroupsRoot);
+  } catch (error) {
+    failures.push(`Failed to find the agent's cgroups: ${(error as Error).message}`);
+  }
+  for (const path of new Set([...recorded, ...current])) failures.push(...(await destroyTree(path)));
+  if (failures.length === 0) rmSync(workDir.cgroupsRecord, { force: true });
+  mkdirSync(workDir.runtimeDir, { recursive: true });
+  // The runtime directory may be a mount point of its own: only what is inside goes.
+  for (const name of readdirSync(workDir.runtimeDir)) {
+    try {
+      rmSync(join(workDir.runtimeDir, name), { recursive: true, force: true });
+    } catch (error) {
+      failures.push(`Failed to remove '${join(workDir.runtimeDir, name)}': ${(error as Error).message}`);
+    }
+  }
+  if (existsSync(workDir.sandboxes)) rmSync(workDir.sandboxes, { recursive: true, force: true });
+  return failures;
+}
