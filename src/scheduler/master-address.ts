@@ -25,12 +25,12 @@ export function parseMasterAddress(master: string): MasterAddress {
   if (/^file:\/\//i.test(text)) refuse(master, 'this client does not read masters from a file');
   if (text === 'local') refuse(master, 'this client does not start a master of its own');
   if (/^https:\/\//i.test(text)) refuse(master, 'this client speaks plain HTTP only');
-  const rest = /^http:\/\//i.test(text) ? text.slice('http://'.length).replace(/\/$/, '') : text;
+  const http = /^http:\/\//i.test(text);
+  if (!http && /^[a-z][a-z0-9+.-]*:\/\//i.test(text)) refuse(master, 'unknown scheme');
+  const rest = http ? text.slice('http://'.length).replace(/\/$/, '') : text;
+  if (rest.includes('/')) refuse(master, 'a path after the port is not taken (calls go to /master/api/v1/scheduler)');
   const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]{1,5})$/.exec(rest);
-  if (match === null) {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) refuse(master, 'unknown scheme');
-    refuse(master, 'expected a host and a port');
-  }
+  if (match === null) refuse(master, 'expected a host and a port');
   const port = Number(match[2]);
   if (port < 1 || port > 65535) refuse(master, `port ${match[2]} is out of range`);
   const host = match[1]!.startsWith('[') ? match[1]!.slice(1, -1) : match[1]!;
