@@ -19,6 +19,7 @@ export interface Recorded {
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly call: Call | undefined;
+  readonly body: Buffer;
   readonly remotePort: number;
   readonly at: number;
 }
@@ -52,6 +53,7 @@ export class FakeMaster {
           path: req.url ?? '',
           headers: req.headers,
           call,
+          body,
           remotePort: req.socket.remotePort ?? 0,
           at: Date.now(),
         };
@@ -130,9 +132,14 @@ export function subscribedEvent(frameworkId: string, heartbeatSeconds = 15): Eve
   };
 }
 
-/** A TCP proxy on 127.0.0.1 to `targetPort`; cut() drops every connection through it. */
+/**
+ * A TCP proxy on 127.0.0.1 to `targetPort`: cut() drops every connection
+ * through it, retarget() sends new ones elsewhere (a master replaced
+ * behind one address).
+ */
 export class Proxy {
   private readonly pairs = new Set<[Socket, Socket]>();
+  private targetPort = 0;
 
   private constructor(
     private readonly server: ReturnType<typeof createNetServer>,
@@ -142,7 +149,7 @@ export class Proxy {
   static async start(t: Teardown, targetPort: number): Promise<Proxy> {
     let proxy: Proxy | undefined;
     const server = createNetServer((client) => {
-      const upstream = connect(targetPort, '127.0.0.1');
+      const upstream = connect(proxy!.targetPort, '127.0.0.1');
       const pair: [Socket, Socket] = [client, upstream];
       proxy!.pairs.add(pair);
       const drop = (): void => {
@@ -159,8 +166,13 @@ export class Proxy {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     proxy = new Proxy(server, (server.address() as AddressInfo).port);
+    proxy.targetPort = targetPort;
     t.teardown(() => proxy!.close());
     return proxy;
+  }
+
+  retarget(targetPort: number): void {
+    this.targetPort = targetPort;
   }
 
   get address(): string {
