@@ -3,10 +3,10 @@
 // name, 64-bit integers as bigint, bytes as Uint8Array, an absent key for
 // an unset field. They are the same objects whichever content type is on
 // the wire, so a scheduler is written once for both; they are exact where
-// JSON numbers are not (64-bit port ranges and nanoseconds); and bytes (an update's uuid, message data) pass back in a call
-// as they came, with no base64 in between. One form, shared with the
-// master and the agent, rather than a second JSON-shaped view to keep in
-// step with the schema.
+// JSON numbers are not (64-bit port ranges and nanoseconds); and bytes
+// (an update's uuid, message data) pass back in a call as they came, with
+// no base64 in between. One form, shared with the master and the agent,
+// rather than a second JSON-shaped view to keep in step with the schema.
 import type { mesos } from '../proto/v1';
 
 export type Call = mesos.v1.scheduler.Call;
