@@ -31,7 +31,6 @@ export class EventStream {
   ) {
     res.on('data', (chunk: Buffer) => this.push(chunk));
     res.on('end', () => this.end(END_OF_FILE));
-    res.on('aborted', () => this.end('Subscribe connection interrupted'));
     res.on('error', (error) => this.end(`Subscribe connection interrupted: ${oneLine(error)}`));
     res.on('close', () => this.end('Subscribe connection interrupted'));
   }

@@ -68,7 +68,9 @@ export function post(
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', fail);
-      res.on('aborted', () => fail(new Error('The connection closed inside the answer')));
+      res.on('close', () => {
+        if (!res.complete) fail(new Error('The connection closed inside the answer'));
+      });
       res.on('end', () => {
         clearTimeout(timer);
         resolve({
