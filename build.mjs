@@ -15,6 +15,7 @@ buildProto();
 const programs = {
   'mesos-containerizer': 'src/main.ts',
   'mesos-execute': 'src/execute/main.ts',
+  'mesos-local': 'src/local/main.ts',
 };
 
 await Promise.all(
@@ -47,7 +48,7 @@ const trainer = `
   const bundle = { exports: {} };
   script.runInThisContext().call(bundle.exports, bundle.exports, require, bundle, file, dirname(file));
 `;
-const helpArguments = { 'mesos-containerizer': ['help'], 'mesos-execute': ['--help'] };
+const helpArguments = { 'mesos-containerizer': ['help'], 'mesos-execute': ['--help'], 'mesos-local': ['--help'] };
 for (const name of Object.keys(programs)) {
   execFileSync(process.execPath, ['-e', trainer, `dist/${name}.js`, `dist/${name}.cache`, ...helpArguments[name]], {
     stdio: 'ignore',
