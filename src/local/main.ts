@@ -1,7 +1,8 @@
 // mesos-local: a master and its agents on this machine, in one process
-// (./cluster.ts), until SIGINT or SIGTERM. When ready it prints the
-// master's URL; on the signal it kills its tasks, removes what it made and
-// exits 0. Every failure is one line on stderr and exit status 1.
+// (./cluster.ts), until SIGINT, SIGTERM or SIGHUP. When ready it prints
+// the master's URL; on the signal it kills its tasks, removes what it made
+// and exits 0. Every failure is one line on stderr and exit status 1; a
+// fault nothing caught stops the cluster the same way first.
 //
 // Differences from Mesos's mesos-local, on purpose:
 // - --ip defaults to 127.0.0.1, not the host's address;
@@ -70,13 +71,20 @@ function loadLocalFlags(argv: readonly string[]): LocalFlags | 'help' {
   return flags;
 }
 
-/** Resolves with the first of SIGINT, SIGTERM and SIGHUP, from now on. */
-function firstSignal(): Promise<NodeJS.Signals> {
+/** What ends the cluster: a signal, or a fault nothing else caught (said at once). */
+type End = 'signal' | 'fault';
+
+/** Resolves with the first end, from now on; what comes during the stop changes nothing. */
+function firstEnd(): Promise<End> {
   return new Promise((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      // A signal during the stop changes nothing: the stop goes on.
-      process.on(signal, () => resolve(signal));
-    }
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => resolve('signal'));
+    const fault = (error: unknown) => {
+      complain(error instanceof Error ? error.message : String(error));
+      resolve('fault');
+    };
+    // The tasks must not outlive the process, whatever went wrong in it.
+    process.on('uncaughtException', fault);
+    process.on('unhandledRejection', fault);
   });
 }
 
@@ -86,8 +94,11 @@ async function run(program: string, argv: readonly string[]): Promise<number> {
     writeAll(1, `${usage(program)}\n`);
     return 0;
   }
-  let signalledEarly = false;
-  const signalled = firstSignal().then(() => (signalledEarly = true));
+  let endedEarly = false;
+  const ended = firstEnd().then((end) => {
+    endedEarly = true;
+    return end;
+  });
   let failures = 0;
   let stopping = false;
   const warn = (message: string) => {
@@ -101,12 +112,12 @@ async function run(program: string, argv: readonly string[]): Promise<number> {
     ...(flags.work_dir === undefined ? {} : { workDir: flags.work_dir }),
     warn,
   });
-  // A signal that came while starting: stop without announcing.
-  if (!signalledEarly) writeAll(1, `Master started at ${cluster.url}\n`);
-  await signalled;
+  // Ended while starting: stop without announcing.
+  if (!endedEarly) writeAll(1, `Master started at ${cluster.url}\n`);
+  const end = await ended;
   stopping = true;
   await cluster.stop();
-  return failures === 0 ? 0 : 1;
+  return end === 'signal' && failures === 0 ? 0 : 1;
 }
 
 async function main(): Promise<void> {
