@@ -15,6 +15,7 @@ buildProto();
 const programs = {
   'mesos-containerizer': 'src/main.ts',
   'mesos-execute': 'src/execute/main.ts',
+  'mesos-local': 'src/local/main.ts',
 };
 
 await Promise.all(
@@ -67,6 +68,7 @@ const trainer = `
 const trainingArguments = {
   'mesos-containerizer': ['launch', '--launch_info={"command":{"shell":false,"value":"/bin/true"}}', '--pipe_read=0', '--pipe_write=1'],
   'mesos-execute': ['--help'],
+  'mesos-local': ['--help'],
 };
 for (const name of Object.keys(programs)) {
   try {

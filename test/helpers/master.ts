@@ -205,6 +205,8 @@ export interface SubscribeOptions {
   readonly suppressedRoles?: string[];
   /** Send the SUBSCRIBE as protobuf (the stream's type is still the Accept header's). */
   readonly protobuf?: boolean;
+  /** The endpoint (default /master/api/v1/scheduler). */
+  readonly path?: string;
 }
 
 /** Opens a subscription; resolves once the response's headers are in. */
@@ -217,7 +219,7 @@ export function subscribe(url: string, info: FrameworkInfo = frameworkInfo(), op
   if (options.frameworkId !== undefined) body.framework_id = { value: options.frameworkId };
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      new URL(SCHEDULER, url),
+      new URL(options.path ?? SCHEDULER, url),
       { method: 'POST', headers: { 'Content-Type': options.protobuf === true ? APPLICATION_PROTOBUF : APPLICATION_JSON, ...options.headers }, agent: false },
       (res) => {
         const subscription = new Subscription(res.statusCode ?? 0, res.headers);

@@ -1,0 +1,104 @@
+// A local cluster's work directory, laid out as Mesos's local::launch lays
+// it out:
+//
+//   <work_dir>/master/            the master's (empty: it keeps nothing)
+//   <work_dir>/agents/<i>/work/   agent i's work directory (--work_dir)
+//   <work_dir>/agents/<i>/run/    agent i's runtime directories (--runtime_dir)
+//
+// Mesos's default is <TMPDIR or /tmp>/mesos/work itself. Here, without a
+// directory given, each cluster gets a fresh one under it, so that several
+// can run at once, and removes it when it stops; the last one out also
+// removes <TMPDIR>/mesos/work and <TMPDIR>/mesos when they are left empty
+// (and any parent above that it made itself). A directory that was given
+// stays, sandboxes and all, as Mesos's does.
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { reasonOf } from '../../native/libc';
+
+export interface ClusterWorkDir {
+  readonly root: string;
+  /** Whether the cluster made it (and removes it at the end). */
+  readonly fresh: boolean;
+  readonly master: string;
+  agentWorkDir(index: number): string;
+  agentRuntimeDir(index: number): string;
+  /** Removes what was made for the cluster; throws on the first failure. */
+  remove(): void;
+}
+
+/** Mesos's default work directory: <TMPDIR or /tmp>/mesos/work. */
+export function defaultWorkDir(env: NodeJS.ProcessEnv): string {
+  const temp = env['TMPDIR'] !== undefined && env['TMPDIR'] !== '' ? env['TMPDIR'] : '/tmp';
+  return join(resolve(temp), 'mesos', 'work');
+}
+
+/** The directories from `first` (made by a recursive mkdir) down to `last`, deepest first. */
+function madeChain(first: string | undefined, last: string): string[] {
+  if (first === undefined) return [];
+  const chain: string[] = [];
+  for (let directory = last; ; directory = dirname(directory)) {
+    chain.push(directory);
+    if (directory === first || dirname(directory) === directory) return chain;
+  }
+}
+
+/** A fresh directory under `parent` (Mesos's default), and the parents to remove once empty, deepest first. */
+function freshUnder(parent: string): { root: string; parents: string[] } {
+  for (let attempt = 0; ; attempt++) {
+    const made = madeChain(mkdirSync(parent, { recursive: true }), parent);
+    const parents = [...new Set([parent, dirname(parent), ...made])].sort((a, b) => b.length - a.length);
+    try {
+      return { root: mkdtempSync(join(parent, 'local-')), parents };
+    } catch (error) {
+      // Another cluster removed the empty parent meanwhile: make it again.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
+    }
+  }
+}
+
+/** Removes each directory of `chain` while it is empty, deepest first. */
+function removeEmpty(chain: readonly string[]): void {
+  for (const directory of chain) {
+    try {
+      rmdirSync(directory);
+    } catch {
+      // In use by another cluster (or gone): it stays.
+      return;
+    }
+  }
+}
+
+/** The work directory `given`, or a fresh one under Mesos's default; with its layout made. */
+export function prepareWorkDir(given: string | undefined, agents: number, env: NodeJS.ProcessEnv): ClusterWorkDir {
+  const fresh = given === undefined;
+  let made: { root: string; parents: string[] };
+  try {
+    made = fresh ? freshUnder(defaultWorkDir(env)) : { root: resolve(given), parents: [] };
+  } catch (error) {
+    throw new Error(`Failed to create a work directory under '${defaultWorkDir(env)}': ${reasonOf(error)}`);
+  }
+  const { root, parents } = made;
+  const layout: ClusterWorkDir = {
+    root,
+    fresh,
+    master: join(root, 'master'),
+    agentWorkDir: (index) => join(root, 'agents', String(index), 'work'),
+    agentRuntimeDir: (index) => join(root, 'agents', String(index), 'run'),
+    remove() {
+      if (!fresh) return;
+      rmSync(root, { recursive: true, force: true });
+      removeEmpty(parents);
+    },
+  };
+  try {
+    mkdirSync(layout.master, { recursive: true });
+    for (let index = 0; index < agents; index++) {
+      mkdirSync(layout.agentWorkDir(index), { recursive: true });
+      mkdirSync(layout.agentRuntimeDir(index), { recursive: true });
+    }
+  } catch (error) {
+    layout.remove();
+    throw new Error(`Failed to create the work directory '${root}': ${reasonOf(error)}`);
+  }
+  return layout;
+}
