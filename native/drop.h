@@ -20,7 +20,7 @@
 /* Bounds the waiter enforces on what it reads. */
 #define DROP_MAX_GROUPS 65536
 #define DROP_MAX_RLIMITS 64
-#define DROP_MAX_FILTER 65536 /* BPF instructions; the kernel's own limit is 4096 */
+#define DROP_MAX_FILTER 4096 /* BPF instructions: the kernel's own limit (BPF_MAXINSNS) */
 
 struct drop {
 	uint32_t magic;

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +34,25 @@
 
 static volatile int exit_status_fd = -1;
 static volatile int exit_notify_fd = -1;
+/* Set once the exec into the waiter is under way. */
+static volatile sig_atomic_t execing = 0;
 
 static void on_exit_signal(int sig)
 {
+	if (execing) {
+		/*
+		 * Another thread (one of Node's) took it while the main thread
+		 * execs: leave it pending for the waiter, which handles it once
+		 * it runs. This thread blocks it first, so the kernel hands it
+		 * to one that doesn't, until every thread blocks it and the exec
+		 * carries it over.
+		 */
+		sigset_t all;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, NULL);
+		kill(getpid(), sig);
+		return;
+	}
 	exit_by_signal(exit_status_fd, exit_notify_fd, sig);
 }
 
@@ -117,10 +134,14 @@ int mc_exec(int exe_fd, const char *path, char *const argv[], char *const envp[]
 		if (set_cloexec(keep_fds[i], 0) != 0)
 			return -1;
 
+	execing = 1;
 	if (exe_fd >= 0)
 		syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
 	else
 		execve(path, argv, envp);
+	int error = errno;
+	execing = 0;
+	errno = error;
 	return -1; /* errno is the exec's */
 }
 

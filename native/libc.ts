@@ -225,6 +225,8 @@ export function readSome(fd: number, buffer: Uint8Array): number {
 }
 
 export const F_GETFD = 1;
+export const F_SETFD = 2;
+export const FD_CLOEXEC = 1;
 
 export function fcntl(fd: number, cmd: number, arg = 0): number {
   return check(libc().fcntl(fd, cmd, arg), 'fcntl', `fd ${fd}`);
@@ -377,7 +379,11 @@ export function seccompExport(defaultAction: number, architectures: readonly num
       [rule.name, rule.action, rule.comparisons.flatMap((c) => [BigInt(c.index), BigInt(c.op), c.value, c.valueTwo])] as const,
   );
   const result = libc().seccomp_export(defaultAction, architectures, tuples);
-  if (result instanceof Uint8Array) return result;
+  if (result instanceof Uint8Array) {
+    // An empty program would read as no filter at all.
+    if (result.length === 0) throw new SeccompFailure('export', 0, 'seccomp_export_bpf', '', 0, 'an empty program');
+    return result;
+  }
   if (typeof result === 'number') {
     check(result, 'seccomp_export_bpf', '');
     throw new Error('seccomp_export_bpf returned no program');

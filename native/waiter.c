@@ -192,6 +192,10 @@ static int set_capabilities(uint64_t effective, uint64_t permitted, uint64_t inh
 
 static int load_filter(void)
 {
+	sigset_t none;
+	/* Before the filter: a profile may deny rt_sigprocmask, and the task must start unblocked. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	struct sock_fprog program = {.len = (unsigned short)drop->filter_length, .filter = (struct sock_filter *)drop_filter};
 	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program);
 }

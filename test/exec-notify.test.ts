@@ -62,6 +62,20 @@ t.test('the exec notification fd', { skip: isRoot ? false : 'needs root' }, asyn
     }
   });
 
+  t.test('a pre-exec command that leaves a process behind does not hold the fd open', async (t) => {
+    const started = Date.now();
+    let endedAt = 0;
+    const result = await launch([
+      info({ shell: false, value: '/bin/sleep', arguments: ['sleep', '0.3'] }, { pre_exec_commands: [{ value: 'sleep 3 >/dev/null 2>&1 &' }] }),
+    ]).then((value) => {
+      endedAt = Date.now();
+      return value;
+    });
+    t.equal(result.bytes, '');
+    t.ok(result.helperRunning, 'end of file came while the task ran, not when the leftover process ended');
+    t.ok(endedAt - started < 2500, `over in ${endedAt - started} ms`);
+  });
+
   t.test("a launch that fails before the task's exec: 'F', then end of file", async (t) => {
     const runtime = join(dir, 'missing');
     mkdirSync(runtime);

@@ -310,6 +310,13 @@ t.test('filters through launch', { skip: isRoot ? false : 'needs root' }, async 
     t.equal(nnp.stdout, 'NoNewPrivs:\t1\nSeccomp:\t2\n');
   });
 
+  t.test('a profile that denies rt_sigprocmask still starts the task with no signal blocked', async (t) => {
+    const profile: ProfileJson = { default_action: 'ACT_ALLOW', syscalls: [{ names: ['rt_sigprocmask'], action: 'ACT_ERRNO' }] };
+    const result = launch(profile, 'grep -E "^SigBlk:" /proc/self/status', {}, true);
+    t.equal(result.stdout, 'SigBlk:\t0000000000000000\n', result.stderr);
+    t.equal(result.status, '0');
+  });
+
   t.test('an unknown syscall name is one clear line, the status 256', async (t) => {
     const result = launch({ ...denyMkdir, syscalls: [{ names: ['mkdir', 'no_such_call'], action: 'ACT_ERRNO' }] }, `mkdir ${work}/m`, {}, true);
     t.equal(result.code, 1);

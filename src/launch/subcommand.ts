@@ -1,7 +1,7 @@
 // `launch`: become the container. Open the status checkpoint and install the
 // signal handlers first, so that every later failure is accounted for.
 import { writeSync } from 'node:fs';
-import { installExitHandlers, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY, openFile, reasonOf } from '../../native/libc';
+import { FD_CLOEXEC, F_SETFD, fcntl, installExitHandlers, O_CLOEXEC, O_CREAT, O_TRUNC, O_WRONLY, openFile, reasonOf } from '../../native/libc';
 import { defineSubcommand } from '../subcommand/dispatch';
 import { complain } from '../subcommand/output';
 import { launchFlags } from './flags';
@@ -37,6 +37,8 @@ export const launch = defineSubcommand({
     try {
       if (flags.runtime_directory !== undefined) statusFd = openStatus(flags.runtime_directory);
       installExitHandlers(statusFd ?? -1, flags.exec_notify_fd ?? -1);
+      // Not for pre-exec commands: one that left a process behind would keep it open.
+      if (flags.exec_notify_fd !== undefined) keepFromChildren(flags.exec_notify_fd);
       return carryOut(buildPlan(flags), new RealLaunchSystem(), statusFd);
     } catch (error) {
       complain(error instanceof Error ? error.message : String(error));
@@ -75,6 +77,15 @@ function rawFlag(name: string, args: readonly string[], env: NodeJS.ProcessEnv):
   const prefix = 'MESOS_CONTAINERIZER_';
   const key = Object.keys(env).find((variable) => variable.startsWith(prefix) && variable.slice(prefix.length).toLowerCase() === name);
   return key === undefined ? undefined : env[key];
+}
+
+/** Close-on-exec: the final exec keeps it (native/exec.c clears the flag on the fds it keeps). */
+function keepFromChildren(fd: number): void {
+  try {
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+  } catch {
+    // Not open: nobody to tell, which notifyFailure finds out too.
+  }
 }
 
 /** 'F' on the exec notification fd: the task will never start. */
