@@ -6,25 +6,12 @@
 // when its terminal update is acknowledged. Updates carry their own uuid;
 // a resent update is the same update, uuid included.
 import type { AgentStatusUpdate } from '../master/agents';
-import type { TaskState, TaskStatus } from '../master/types';
+import type { TaskStatus } from '../master/types';
 
 export const STATUS_UPDATE_RETRY_INTERVAL_MIN_MS = 10_000;
 export const STATUS_UPDATE_RETRY_INTERVAL_MAX_MS = 600_000;
 
-const TERMINAL_STATES: ReadonlySet<TaskState> = new Set([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_ERROR',
-  'TASK_LOST',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
-
-export function isTerminalState(state: TaskState): boolean {
-  return TERMINAL_STATES.has(state);
-}
+import { isTerminal as isTerminalState } from '../proto/task-state';
 
 /** An acknowledgement that matches nothing in flight; the message is Mesos's. */
 export class AcknowledgementError extends Error {}

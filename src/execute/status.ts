@@ -39,11 +39,7 @@ export interface TaskStatus {
   readonly limitation?: { readonly mem?: number };
 }
 
-const TERMINAL: ReadonlySet<TaskState> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_ERROR', 'TASK_LOST']);
-
-export function isTerminal(state: TaskState): boolean {
-  return TERMINAL.has(state);
-}
+export { isTerminal } from '../proto/task-state';
 
 export {
   describeWaitStatus,

@@ -3,20 +3,7 @@
 // scheduler acknowledges them.
 import type { Id, TaskReason, TaskSource, TaskState, TaskStatus } from './types';
 
-const TERMINAL: ReadonlySet<TaskState> = new Set([
-  'TASK_FINISHED',
-  'TASK_FAILED',
-  'TASK_KILLED',
-  'TASK_LOST',
-  'TASK_ERROR',
-  'TASK_DROPPED',
-  'TASK_GONE',
-  'TASK_GONE_BY_OPERATOR',
-]);
-
-export function isTerminal(state: TaskState): boolean {
-  return TERMINAL.has(state);
-}
+export { isTerminal } from '../proto/task-state';
 
 export interface MasterStatus {
   readonly taskId: string;

@@ -25,7 +25,7 @@ import { userInfo } from 'node:os';
 import type { ContentType } from './content-type';
 import { contains, find, toUnreserved, unallocate } from './resources';
 import { Scheduler, type SchedulerOptions } from './scheduler';
-import { isTerminal } from './task-state';
+import { isTerminal } from '../proto/task-state';
 import type { AgentID, FrameworkCapability, FrameworkInfo, Offer, TaskInfo, TaskStatus } from './types';
 
 export interface RunTaskOptions {

@@ -1,8 +1,7 @@
 // Which task states are final: after one of them a task does not change
-// again (Mesos's protobuf::isTerminalState).
-import type { TaskState } from './types';
-
-const TERMINAL: ReadonlySet<TaskState> = new Set<TaskState>([
+// again (Mesos's protobuf::isTerminalState). One list for the master, the
+// agent, the scheduler client and mesos-execute.
+const TERMINAL: ReadonlySet<string> = new Set([
   'TASK_FINISHED',
   'TASK_FAILED',
   'TASK_KILLED',
@@ -13,6 +12,6 @@ const TERMINAL: ReadonlySet<TaskState> = new Set<TaskState>([
   'TASK_GONE_BY_OPERATOR',
 ]);
 
-export function isTerminal(state: TaskState): boolean {
+export function isTerminal(state: string): boolean {
   return TERMINAL.has(state);
 }
