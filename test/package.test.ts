@@ -7,14 +7,17 @@
 // README's examples), with the declarations themselves checked too; and
 // plain node, through `require` and through `import`, starts a LocalCluster
 // on a free port, runs `echo hello` with runTask and stops the cluster,
-// leaving no process, work directory or port behind.
+// leaving no process, work directory or port behind; and the README's
+// examples run as they stand.
 import t from 'tap';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { transformSync } from 'esbuild';
+import { LocalCluster } from '../src/local/cluster';
 import { portIsFree, processesUnder } from './helpers/local-cluster';
-import { finishedText, tempDir } from './helpers/process';
-import { cleanEnv, isRoot, ROOT } from './helpers/run';
+import { finishedText, tempDir, type Teardown } from './helpers/process';
+import { cleanEnv, isRoot, ROOT, type Result } from './helpers/run';
 
 const rootOnly = { skip: !isRoot && 'needs root (namespaces, mounts and cgroups)' };
 const NAME = 'mesos-containerizer';
@@ -137,6 +140,25 @@ t.test('a strict consumer type-checks against the declarations', async (t) => {
   t.doesNotThrow(() => typeCheck({ 'consumer.ts': CONSUMER }, { module: 'commonjs', moduleResolution: 'node10' }), 'node10 resolution (types)');
 });
 
+/**
+ * Runs the consumer's `file` with plain node, TMPDIR a fresh directory
+ * `tmp` and no MESOS_* variable; one that hangs is asked to stop (SIGTERM),
+ * then killed.
+ */
+async function runProgram(t: Teardown, file: string, args: readonly string[], tmp: string): Promise<Result> {
+  mkdirSync(tmp);
+  const env = Object.fromEntries(Object.entries(cleanEnv({ TMPDIR: tmp })).filter(([key]) => !key.startsWith('MESOS_')));
+  const child: ChildProcess = spawn(process.execPath, [file, ...args], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stopTimer = setTimeout(() => child.kill('SIGTERM'), 90_000);
+  const killTimer = setTimeout(() => child.kill('SIGKILL'), 105_000);
+  t.teardown(() => {
+    clearTimeout(stopTimer);
+    clearTimeout(killTimer);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return finishedText(child);
+}
+
 /** The consumer's program: a task on a LocalCluster; its line of JSON tells what happened. */
 const PROGRAM = `
 const scalar = (name, value) => ({ name, type: 'SCALAR', scalar: { value } });
@@ -176,18 +198,7 @@ for (const [how, program] of Object.entries(PROGRAMS)) {
     writeFileSync(join(project, program.file), program.text);
     // The cluster makes its work directory under TMPDIR: here, one of the test's own.
     const tmp = join(work.path, `tmp-${program.file}`);
-    mkdirSync(tmp);
-    const env = Object.fromEntries(Object.entries(cleanEnv({ TMPDIR: tmp })).filter(([key]) => !key.startsWith('MESOS_')));
-    const child: ChildProcess = spawn(process.execPath, [program.file], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    // A hung program is asked to stop its cluster, then killed.
-    const stopTimer = setTimeout(() => child.kill('SIGTERM'), 90_000);
-    const killTimer = setTimeout(() => child.kill('SIGKILL'), 105_000);
-    t.teardown(() => {
-      clearTimeout(stopTimer);
-      clearTimeout(killTimer);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    });
-    const result = await finishedText(child);
+    const result = await runProgram(t, program.file, [], tmp);
     t.equal(result.code, 0, `exits 0 ${result.stderr}`);
     t.equal(result.stderr, '', 'says nothing on stderr');
     const report = JSON.parse(result.stdout);
@@ -201,3 +212,22 @@ for (const [how, program] of Object.entries(PROGRAMS)) {
     t.ok(await portIsFree(Number(new URL(report.url).port)), 'the port is released');
   });
 }
+
+t.test("the README's examples run: LocalCluster with runTask, and a framework against a master", rootOnly, async (t) => {
+  const [local, framework] = readmeExamples().map((text, index) => {
+    const file = `readme-run-${index}.mjs`;
+    writeFileSync(join(project, file), transformSync(text, { loader: 'ts', format: 'esm' }).code);
+    return file;
+  });
+  const tmp = join(work.path, 'tmp-readme-0');
+  const first = await runProgram(t, local!, [], tmp);
+  t.equal(first.code, 0, `exits 0 ${first.stderr}`);
+  t.equal(first.stdout, 'TASK_STARTING\nTASK_RUNNING\nTASK_FINISHED\nTASK_FINISHED Command exited with status 0\n');
+  t.same(readdirSync(tmp), [], 'nothing left in TMPDIR');
+
+  const cluster = await LocalCluster.start({ port: 0, env: {}, master: { allocationIntervalMs: 100 }, warn: (line) => t.fail(line) });
+  t.teardown(() => cluster.stop());
+  const second = await runProgram(t, framework!, [cluster.url], join(work.path, 'tmp-readme-1'));
+  t.equal(second.code, 0, `exits 0 ${second.stderr}`);
+  t.match(second.stdout, /^Subscribed with ID [0-9a-f-]+-0000\nhello TASK_STARTING \nhello TASK_RUNNING \nhello TASK_FINISHED Command exited with status 0\n$/);
+});
