@@ -225,7 +225,9 @@ t.test("the README's examples run: LocalCluster with runTask, and a framework ag
   t.equal(first.stdout, 'TASK_STARTING\nTASK_RUNNING\nTASK_FINISHED\nTASK_FINISHED Command exited with status 0\n');
   t.same(readdirSync(tmp), [], 'nothing left in TMPDIR');
 
-  const cluster = await LocalCluster.start({ port: 0, env: {}, master: { allocationIntervalMs: 100 }, warn: (line) => t.fail(line) });
+  // A work directory of the test's own, not one under the shared TMPDIR/mesos/work.
+  const workDir = join(work.path, 'cluster');
+  const cluster = await LocalCluster.start({ port: 0, workDir, env: {}, master: { allocationIntervalMs: 100 }, warn: (line) => t.fail(line) });
   t.teardown(() => cluster.stop());
   const second = await runProgram(t, framework!, [cluster.url], join(work.path, 'tmp-readme-1'));
   t.equal(second.code, 0, `exits 0 ${second.stderr}`);
