@@ -344,3 +344,13 @@ t.test('what a TaskInfo becomes, and what is refused', async (t) => {
     message: 'Shell command is not specified',
   });
 });
+
+t.test('task-info hands the NetworkInfos on', async (t) => {
+  const framework: FrameworkInfo = { user: 'root', name: 'f', id: { value: 'F' } };
+  const plan = planCommandTask(framework, commandTask('t', 'true', { container: { type: 'MESOS', network_infos: [{ name: 'a' }] } }), 'root');
+  t.same('networkInfos' in plan ? plan.networkInfos : undefined, [{ name: 'a' }]);
+  t.match(planCommandTask(framework, commandTask('t', 'true', { container: { type: 'MESOS', network_infos: {} as never } }), 'root'), {
+    refused: true,
+    state: 'TASK_ERROR',
+  });
+});

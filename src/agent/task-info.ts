@@ -2,9 +2,9 @@
 // ExecutorInfo) becomes the command, the user, the capabilities and
 // rlimits of its container (ContainerInfo.linux_info and rlimit_info),
 // its cpu and memory limits and its kill grace period. What this agent
-// can't honour (custom executors, URIs to fetch, images, volumes, CNI
-// networks, secrets, ...) is refused with a terminal update, never ignored.
-// Pure.
+// can't honour (custom executors, URIs to fetch, images, volumes,
+// secrets, ...) is refused with a terminal update, never ignored. The CNI
+// networks it names are handed on as given (see cni/plan.ts). Pure.
 import type { CommandInfo, FrameworkInfo, TaskInfo } from '../master/types';
 import type { TaskCommand, TaskRLimit } from './launch-info';
 import { scalarOf } from './resources';
@@ -25,6 +25,8 @@ export interface CommandPlan {
   readonly cpus?: number;
   readonly memMb?: number;
   readonly gracePeriodMs: number;
+  /** `container.network_infos`, as given. */
+  readonly networkInfos?: readonly unknown[];
 }
 
 export interface Refusal {
@@ -90,6 +92,7 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, agentU
   let effective: string[] | undefined;
   let bounding: string[] | undefined;
   let rlimits: TaskRLimit[] | undefined;
+  let networkInfos: unknown[] | undefined;
   const container = task.container;
   if (container !== undefined) {
     const type = (container['type'] as string | undefined) ?? 'MESOS';
@@ -97,7 +100,11 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, agentU
     const mesos = container['mesos'];
     if (isObject(mesos) && given(mesos['image'])) return notSupported('container images are');
     if (given(container['volumes'])) return notSupported('volumes are');
-    if (given(container['network_infos'])) return notSupported('CNI networks are');
+    const infos = container['network_infos'];
+    if (given(infos)) {
+      if (!Array.isArray(infos)) return invalid("Invalid container.network_infos: expecting a list of NetworkInfos");
+      networkInfos = infos;
+    }
     if (given(container['tty_info'])) return notSupported('a terminal is');
     if (given(container['hostname'])) return notSupported('a hostname of its own is');
     const linux = container['linux_info'];
@@ -143,5 +150,6 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, agentU
     ...(cpus === undefined ? {} : { cpus }),
     ...(memMb === undefined ? {} : { memMb }),
     gracePeriodMs: durationMs(task.kill_policy?.grace_period) ?? DEFAULT_KILL_GRACE_PERIOD_MS,
+    ...(networkInfos === undefined ? {} : { networkInfos }),
   };
 }

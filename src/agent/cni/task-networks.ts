@@ -1,0 +1,56 @@
+// The agent's network step for one task: its NetworkInfos planned against
+// the agent's CNI networks, and what the container then needs (a network
+// namespace of its own, whose /etc files network-cni-setup binds, and the
+// attach and detach around its go-ahead). Nothing here for a task that
+// names no network.
+import type { Resource } from '../../master/types';
+import type { TaskContainer } from '../container-config';
+import type { CniNetworks } from './config';
+import type { Json } from './json';
+import { ContainerNetworks, type NetworkOptions } from './network';
+import { type NetworkRefusal, planNetworks } from './plan';
+import type { NetworkSystem } from './system';
+
+export interface TaskNetworks {
+  readonly refused?: undefined;
+  readonly network: TaskContainer['network'];
+  readonly isolation: NonNullable<TaskContainer['isolation']>;
+  /** The container's networks with their addresses, once attached. */
+  networkInfos(): Json[] | undefined;
+}
+
+export interface TaskNetworkRequest {
+  readonly containerId: string;
+  readonly runtimeDirectory: string;
+  readonly networkInfos: readonly unknown[] | undefined;
+  readonly resources: readonly Resource[] | undefined;
+  readonly rootfs?: string;
+}
+
+export function taskNetworks(
+  request: TaskNetworkRequest,
+  networks: CniNetworks | undefined,
+  system: NetworkSystem,
+  options: NetworkOptions = {},
+): TaskNetworks | NetworkRefusal | undefined {
+  if (request.networkInfos === undefined) return undefined;
+  const plan = planNetworks(
+    {
+      containerId: request.containerId,
+      networkInfos: request.networkInfos,
+      resources: request.resources,
+      dir: `${request.runtimeDirectory}/cni`,
+      // As Mesos: the container's id, which is short enough for a hostname.
+      hostname: request.containerId,
+      ...(request.rootfs === undefined ? {} : { rootfs: request.rootfs }),
+    },
+    networks,
+  );
+  if (plan === undefined || 'refused' in plan) return plan;
+  const container = new ContainerNetworks(plan, system, options);
+  return {
+    network: { isolated: true, hostname: plan.hostname, networkFiles: 'external' },
+    isolation: { isolate: (pid) => container.attach(pid), cleanup: () => container.detach() },
+    networkInfos: () => container.networkInfos,
+  };
+}
