@@ -38,6 +38,7 @@ const flags = { configDir: '/cni/conf', pluginsDir: '/cni/bin' };
 
 t.test('loading the configurations: what refuses the start, in one line', async (t) => {
   t.equal(loadCniNetworks({}, reader({})), undefined, 'neither flag: no networks, no error');
+  t.equal(loadCniNetworks({ configDir: '', pluginsDir: '' }, reader({})), undefined, 'both empty: the same');
   const load = (files: Record<string, string>, executables = PLUGINS, given: typeof flags = flags) => () => loadCniNetworks(given, reader(files, executables, ['/cni/conf']));
   t.throws(load({}, PLUGINS, { configDir: '/cni/conf', pluginsDir: '' }), { message: "Missing required '--network_cni_plugins_dir' flag" });
   t.throws(() => loadCniNetworks({ pluginsDir: '/cni/bin' }, reader({})), { message: "Missing required '--network_cni_config_dir' flag" });

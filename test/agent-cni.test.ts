@@ -7,7 +7,9 @@
 import t, { type Test } from 'tap';
 import { readdirSync } from 'node:fs';
 import { commandTask } from './helpers/master-stub';
-import { addressesOf, AgentChild, BUSYBOX, leftovers, needsCni, ports, world, type World } from './helpers/cni-agent';
+import type { TaskStatus } from '../src/master/types';
+import { addressesOf, AgentChild, BUSYBOX, leftovers, needsCni, ports, runInWorld, world, type World } from './helpers/cni-agent';
+import { cleanEnv } from './helpers/run';
 
 const skip = { skip: needsCni };
 
@@ -70,4 +72,122 @@ t.test('a task serving HTTP on port 80 is reached from the host on its mapped po
   await nothingLeft(t, w, agent, [containerId]);
   t.notMatch(w.host(['iptables-save', '-t', 'nat']).stdout, /31080/, 'the port mapping is gone');
   t.same(agent.warnings(), [], 'no warnings');
+});
+
+t.test('two tasks on one bridge reach each other by address', skip, async (t) => {
+  const w = world(t);
+  w.bridgeNetwork('net1', 1);
+  const agent = new AgentChild(w);
+  await agent.started();
+  const onNet1 = { type: 'MESOS', network_infos: [{ name: 'net1' }] };
+  agent.run(commandTask('server', `mkdir www && echo from-the-server > www/index.html && exec ${BUSYBOX} httpd -f -p 8080 -h www`, { container: onNet1 }));
+  const server = await agent.waitForState('server', 'TASK_RUNNING');
+  const address = addressesOf(server)[0]!.addresses[0]!;
+  // httpd listens once it runs; the client tries for a while.
+  const client = `for i in $(seq 50); do ${BUSYBOX} wget -q -O- http://${address}:8080/ && exit 0; sleep 0.2; done; exit 1`;
+  agent.run(commandTask('client', client, { container: onNet1 }));
+  const end = await agent.waitForEnd('client');
+  t.equal(end.state, 'TASK_FINISHED', 'the client reached the server');
+  const clientId = (end.container_status!['container_id'] as { value: string }).value;
+  t.equal(agent.stdout('client', clientId), 'from-the-server\n');
+  const clientAddress = addressesOf(end)[0]!.addresses[0]!;
+  t.not(clientAddress, address, 'each has an address of its own');
+  t.match(clientAddress, /^10\.77\.1\.\d+$/, 'on the same bridge');
+  agent.send({ op: 'kill', taskId: 'server' });
+  await agent.waitForEnd('server');
+  const serverId = (server.container_status!['container_id'] as { value: string }).value;
+  await nothingLeft(t, w, agent, [serverId, clientId]);
+});
+
+t.test('a task on two networks gets eth0 and eth1', skip, async (t) => {
+  const w = world(t);
+  w.bridgeNetwork('net1', 1);
+  w.bridgeNetwork('net2', 2);
+  const agent = new AgentChild(w);
+  await agent.started();
+  agent.run(
+    commandTask('both', `${BUSYBOX} ip -o -4 addr show | ${BUSYBOX} awk '{print $2, $4}'`, {
+      container: { type: 'MESOS', network_infos: [{ name: 'net2' }, { name: 'net1' }] },
+    }),
+  );
+  const end = await agent.waitForEnd('both');
+  t.equal(end.state, 'TASK_FINISHED');
+  const containerId = (end.container_status!['container_id'] as { value: string }).value;
+  const networks = addressesOf(end);
+  t.same(networks.map((network) => network.name), ['net2', 'net1'], 'both networks, in the order asked');
+  const [eth0, eth1] = networks.map((network) => network.addresses[0]);
+  t.match(eth0, /^10\.77\.2\.\d+$/);
+  t.match(eth1, /^10\.77\.1\.\d+$/);
+  t.equal(agent.stdout('both', containerId), `lo 127.0.0.1/8\neth0 ${eth0}/24\neth1 ${eth1}/24\n`, 'the first network is eth0, the second eth1');
+  await nothingLeft(t, w, agent, [containerId]);
+});
+
+t.test('a plugin that fails, hangs or prints garbage fails the task with its message; everything is rolled back', skip, async (t) => {
+  const w = world(t);
+  w.bridgeNetwork('net1', 1);
+  const log = `${w.dir}/plugin.log`;
+  const record = `echo "$CNI_COMMAND $CNI_IFNAME $CNI_CONTAINERID" >> ${log}; [ "$CNI_COMMAND" = DEL ] && exit 0`;
+  w.plugin('failing', `${record}; echo '{"cniVersion":"0.4.0","code":11,"msg":"no addresses left in the test range"}'; exit 1`);
+  w.plugin('hanging', `${record}; exec sleep 600`);
+  w.plugin('garbage', `${record}; echo 'this is not JSON'; exit 0`);
+  for (const type of ['failing', 'hanging', 'garbage']) w.network(`${type}.conf`, { cniVersion: '0.4.0', name: type, type });
+  const agent = new AgentChild(w, { networkCniPluginTimeoutMs: 2000 });
+  await agent.started();
+  const cases = [
+    ['failing', "no addresses left in the test range"],
+    ['hanging', "did not attach container .* to CNI network 'hanging' within 2secs"],
+    ['garbage', "Failed to parse the output of the CNI plugin '.*/garbage': not a JSON object: 'this is not JSON\\\\n'"],
+  ] as const;
+  const ids: string[] = [];
+  for (const [type, message] of cases) {
+    // The real bridge first: its lease and veth must go too.
+    agent.run(commandTask(type, 'echo never runs', { container: { type: 'MESOS', network_infos: [{ name: 'net1' }, { name: type }] } }));
+    const end = await agent.waitForEnd(type);
+    t.match(end, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED' }, `${type}: the task failed`);
+    t.match(end.message, new RegExp(`^Failed to launch container: .*${message}`), `${type}: in the plugin's words`);
+    t.notOk(agent.updates(type).some((update) => update.state === 'TASK_RUNNING' || update.state === 'TASK_STARTING'), `${type}: the task never started`);
+    const containerId = (end.container_status!['container_id'] as { value: string }).value;
+    ids.push(containerId);
+    t.same(addressesOf(end), [], `${type}: no addresses in the update`);
+  }
+  // The container's end waits for the DELs: once every task has ended, they have run.
+  const calls = (await import('node:fs')).readFileSync(log, 'utf8').trim().split('\n');
+  t.same(calls, ids.flatMap((id) => [`ADD eth1 ${id}`, `DEL eth1 ${id}`]), 'each failed ADD was followed by its DEL');
+  await nothingLeft(t, w, agent, ids);
+  t.same(agent.warnings(), [], 'no warnings');
+});
+
+t.test('a bad configuration keeps the agent from starting, in one line', skip, async (t) => {
+  const w = world(t);
+  w.network('broken.conf', { cniVersion: '0.4.0', name: 'broken', type: 'no-such-plugin' });
+  const agent = new AgentChild(w);
+  const error = await agent.waitFor('the start to fail', (events) => events.find((event) => event.startError !== undefined)?.startError);
+  t.equal(error, `Failed to find CNI plugin 'no-such-plugin' used by CNI network configuration file '${w.configDir}/broken.conf' in '${w.pluginsDir}'`);
+});
+
+t.test('a local cluster: MESOS_NETWORK_CNI_* reach its agents; the addresses reach the scheduler and /master/state', skip, async (t) => {
+  const w = world(t);
+  w.bridgeNetwork('net1', 1);
+  const env = cleanEnv({
+    MESOS_NETWORK_CNI_CONFIG_DIR: w.configDir,
+    MESOS_NETWORK_CNI_PLUGINS_DIR: w.pluginsDir,
+    MESOS_WORK_DIR: `${w.dir}/cluster`,
+  });
+  const { events, code, stderr } = await runInWorld(w, 'cni-cluster-child', [BUSYBOX], env);
+  t.equal(code, 0, `the cluster child ran: ${stderr}`);
+  t.same(events.filter((event) => 'warn' in event), [], 'no warnings');
+  const seen = events.find((event) => 'running' in event) as { running: TaskStatus; state: any; page: string } | undefined;
+  t.ok(seen, 'the task ran');
+  if (seen === undefined) return;
+  const [net] = addressesOf(seen.running);
+  t.equal(net?.name, 'net1');
+  t.match(net?.addresses[0], /^10\.77\.1\.\d+$/, "the scheduler's TASK_RUNNING (protobuf) has the address");
+  t.equal(seen.page, 'served-through-the-cluster\n', 'the mapped port served the page');
+  const task = seen.state.frameworks[0].tasks[0];
+  const running = task.statuses.find((status: TaskStatus) => status.state === 'TASK_RUNNING');
+  t.same(addressesOf(running), [net], "/master/state has the task's addresses");
+  t.same(running.container_status.network_infos[0].port_mappings, [{ host_port: 31080, container_port: 80 }], 'and its port mappings');
+  t.match((events.find((event) => 'final' in event) as { final: TaskStatus }).final, { state: 'TASK_KILLED' });
+  t.ok(events.some((event) => event.stopped === true), 'the cluster stopped');
+  t.same(leftovers(w, []), [], 'no veth, iptables rule or IPAM lease is left');
 });

@@ -47,9 +47,9 @@ export interface LocalAgentOptions {
   readonly statusUpdateRetryIntervalMaxMs?: number;
   readonly timers?: Timers;
   readonly probe?: MachineProbe;
-  /** Mesos's --network_cni_config_dir; default MESOS_NETWORK_CNI_CONFIG_DIR. */
+  /** Mesos's --network_cni_config_dir; default MESOS_NETWORK_CNI_CONFIG_DIR. With the next, '' for both: no networks. */
   readonly networkCniConfigDir?: string;
-  /** Mesos's --network_cni_plugins_dir; default MESOS_NETWORK_CNI_PLUGINS_DIR. */
+  /** Mesos's --network_cni_plugins_dir (colon-separated directories); default MESOS_NETWORK_CNI_PLUGINS_DIR. */
   readonly networkCniPluginsDir?: string;
   /** How long a CNI plugin may take before the launch fails; default 60 s. */
   readonly networkCniPluginTimeoutMs?: number;
@@ -140,6 +140,7 @@ export class LocalAgent implements Agent {
       },
       realConfigReader(),
     );
+    if (networks !== undefined && process.getuid?.() !== 0) throw new Error("The 'network/cni' isolator requires root permissions");
     mkdirSync(workDir.root, { recursive: true });
     const release = lockWorkDir(workDir);
     try {

@@ -32,26 +32,60 @@ export const needsCni: string | false = !isRoot
 
 export const BUSYBOX = hostBusybox() ?? '/bin/busybox';
 
-let bundled: string | undefined;
+const bundled = new Map<string, string>();
 
-/** The child bundled once per test process, in a tree that mirrors the package (it finds bin/ and native/build/). */
-function bundle(cleanup: Cleanup): string {
-  if (bundled !== undefined && existsSync(bundled)) return bundled;
-  const root = tempDir(cleanup, 'cni-agent-child-');
+/** A child of ./, bundled once per test process in a tree that mirrors the package (it finds bin/ and native/build/). */
+function bundle(cleanup: Cleanup, name: string): string {
+  const done = bundled.get(name);
+  if (done !== undefined && existsSync(done)) return done;
+  const root = tempDir(cleanup, 'cni-child-');
   mkdirSync(join(root, 'dist'));
   symlinkSync(join(ROOT, 'bin'), join(root, 'bin'));
   symlinkSync(join(ROOT, 'native'), join(root, 'native'));
-  bundled = join(root, 'dist', 'cni-agent-child.js');
+  const outfile = join(root, 'dist', `${name}.js`);
   buildSync({
-    entryPoints: [join(ROOT, 'test', 'helpers', 'cni-agent-child.ts')],
-    outfile: bundled,
+    entryPoints: [join(ROOT, 'test', 'helpers', `${name}.ts`)],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     logLevel: 'warning',
   });
-  return bundled;
+  bundled.set(name, outfile);
+  return outfile;
+}
+
+/**
+ * Starts a bundled child in the world's network namespace and a mount
+ * namespace of its own, slave to ours: its binds stay in it, and it keeps
+ * the cgroup filesystems (`ip netns exec` would mount a fresh /sys over
+ * them).
+ */
+function spawnInWorld(w: World, name: string, args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()): ChildProcess {
+  const argv = ['unshare', '--mount', '--propagation', 'slave', process.execPath, bundle(w.cleanup, name), ...args];
+  return spawn('nsenter', [`--net=/run/netns/${w.netns}`, ...argv], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Runs a bundled child in the world to its end: its JSON lines, its exit code and stderr. */
+export async function runInWorld(
+  w: World,
+  name: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 60_000,
+): Promise<{ events: Array<Record<string, unknown>>; code: number | null; stderr: string }> {
+  const child = spawnInWorld(w, name, args, env);
+  child.stdin!.end();
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  clearTimeout(timer);
+  const events = stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { events, code, stderr };
 }
 
 export interface World {
@@ -142,13 +176,7 @@ export class AgentChild {
       resources: 'cpus:2;mem:1024;ports:[31000-31100]',
       ...options,
     };
-    // The namespace's network and a mount namespace of its own, slave to ours: the agent's binds stay in it,
-    // and it keeps the cgroup filesystems (`ip netns exec` would mount a fresh /sys over them).
-    const argv = ['--mount', '--propagation', 'slave', process.execPath, bundle(w.cleanup), JSON.stringify(agentOptions)];
-    this.child = spawn('nsenter', [`--net=/run/netns/${w.netns}`, 'unshare', ...argv], {
-      env: cleanEnv(),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    this.child = spawnInWorld(w, 'cni-agent-child', [JSON.stringify(agentOptions)]);
     this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
     this.child.stdout!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => {

@@ -91,13 +91,13 @@ function parseConfig(path: string, text: string): Json {
 }
 
 /**
- * The networks of the two flags, or undefined when neither is given (then
- * a task that names a network is refused, as Mesos refuses it). Throws
- * CniConfigError, one line.
+ * The networks of the two flags, or undefined when neither is given, or
+ * both empty (then a task that names a network is refused, as Mesos
+ * refuses it). Throws CniConfigError, one line.
  */
 export function loadCniNetworks(flags: CniFlags, reader: ConfigReader): CniNetworks | undefined {
   const { configDir, pluginsDir } = flags;
-  if (configDir === undefined && pluginsDir === undefined) return undefined;
+  if ((configDir === undefined || configDir === '') && (pluginsDir === undefined || pluginsDir === '')) return undefined;
   if (pluginsDir === undefined || pluginsDir === '') throw new CniConfigError("Missing required '--network_cni_plugins_dir' flag");
   if (configDir === undefined || configDir === '') throw new CniConfigError("Missing required '--network_cni_config_dir' flag");
   const pluginDirs = pluginsDir.split(':').filter((dir) => dir !== '');
