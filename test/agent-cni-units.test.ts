@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CniNetworks, type ConfigReader, loadCniNetworks } from '../src/agent/cni/config';
+import { removeLeftoverNetworks } from '../src/agent/cni/leftovers';
 import { ContainerNetworks } from '../src/agent/cni/network';
 import { type NetworkPlan, type NetworkRequest, planNetworks, pluginEnvironment, portmapConfig } from '../src/agent/cni/plan';
 import { hostsFile, parseResult, pluginError, resolvConf, statusNetworkInfos } from '../src/agent/cni/result';
@@ -265,6 +266,9 @@ function recorder(answers: Record<string, Answer> = {}, setup: Partial<ProcessRu
       if (bindFails) throw new Error('Operation not permitted');
     },
     unbindNamespace: (target) => void calls.push(`unbind ${target}`),
+    isNamespaceBind: (path) => files.get(path) === '<nsfs>',
+    list: (path) => [...new Set([...files.keys()].filter((key) => key.startsWith(`${path}/`)).map((key) => key.slice(path.length + 1).split('/')[0]!))].sort(),
+    readText: (path) => files.get(path),
     async runPlugin(plugin, env, input, timeoutMs) {
       const name = plugin.split('/').pop()!;
       calls.push(`${env['CNI_COMMAND']} ${name} ${env['CNI_IFNAME']} ${timeoutMs}`);
@@ -379,4 +383,40 @@ t.test('a failed setup, bind or DEL', async (t) => {
     "The CNI plugin '/cni/bin/bridge' failed to detach container c1 from CNI network 'net-a': still busy",
   ], 'every DEL is tried; each failure is a line');
   t.ok(del.calls.includes('unbind /run/c1/cni/ns'), 'and the bind still goes');
+});
+
+t.test("what a dead agent's containers left: DEL from the configurations kept", async (t) => {
+  const { calls, files, plugins, system } = recorder();
+  const container = new ContainerNetworks(twoNetworks(), system);
+  await container.attach(7);
+  files.set('/run/c1/cni/ns', '<nsfs>');
+  const kept = new Map(files);
+  // Another container's directory: its bind is gone (a reboot), its ADD done.
+  for (const [path, text] of kept) if (path.startsWith('/run/c1/cni/eth1/')) files.set(path.replace('/c1/', '/c2/'), text);
+  files.set('/run/c3/notify', '');
+  calls.length = 0;
+  plugins.length = 0;
+  t.same(await removeLeftoverNetworks('/run', networks, system, { timeoutMs: 100 }), []);
+  t.same(calls, [
+    'DEL bridge eth1 100',
+    'DEL portmap eth0 100',
+    'DEL bridge eth0 100',
+    'unbind /run/c1/cni/ns',
+    'rm /run/c1/cni',
+    'DEL bridge eth1 100',
+    'rm /run/c2/cni',
+  ], 'last first, for each container with networks');
+  t.same(plugins[1]!.input, JSON.parse(kept.get('/run/c1/cni/eth0/portmap.conf')!), 'portmap gets what its ADD got');
+  t.same(plugins[0]!.input, JSON.parse(kept.get('/run/c1/cni/eth1/network.conf')!));
+  t.equal(plugins[0]!.env['CNI_CONTAINERID'], 'c1');
+  t.equal(plugins[3]!.env['CNI_CONTAINERID'], 'c2');
+  t.notOk('CNI_NETNS' in plugins[3]!.env, 'no bind, no CNI_NETNS');
+
+  const other = recorder();
+  for (const [path, text] of kept) other.files.set(path, text);
+  const gone = loadCniNetworks(flags, reader({ '/cni/conf/b.conf': bridge('net-b') }, PLUGINS))!;
+  t.same(await removeLeftoverNetworks('/run', gone, other.system), [
+    "Failed to remove container c1 from CNI network 'net-a': the agent no longer has that network",
+  ], 'a network no longer configured is said');
+  t.same(other.calls, ['DEL bridge eth1 60000', 'unbind /run/c1/cni/ns', 'rm /run/c1/cni'], 'the rest is still undone');
 });

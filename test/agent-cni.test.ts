@@ -191,3 +191,37 @@ t.test('a local cluster: MESOS_NETWORK_CNI_* reach its agents; the addresses rea
   t.ok(events.some((event) => event.stopped === true), 'the cluster stopped');
   t.same(leftovers(w, []), [], 'no veth, iptables rule or IPAM lease is left');
 });
+
+t.test("an agent killed with SIGKILL: the next start on its work directory leaves its containers' networks", skip, async (t) => {
+  const w = world(t);
+  w.bridgeNetwork('net1', 1);
+  const first = new AgentChild(w);
+  await first.started();
+  first.run(
+    commandTask('sleeper', 'exec sleep 600', {
+      resources: [{ name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } }, { name: 'mem', type: 'SCALAR', scalar: { value: 64 } }, ports(31090)],
+      container: { type: 'MESOS', network_infos: [{ name: 'net1', port_mappings: [{ host_port: 31090, container_port: 80 }] }] },
+    }),
+  );
+  const running = await first.waitForState('sleeper', 'TASK_RUNNING');
+  const containerId = (running.container_status!['container_id'] as { value: string }).value;
+  await first.kill();
+  t.not(leftovers(w, [containerId]), [], 'the dead agent left a lease and rules behind');
+  const second = new AgentChild(w, { workDir: first.workDir });
+  await second.started();
+  t.same(leftovers(w, [containerId]), [], 'the next start removed them');
+  t.same(second.warnings(), [], 'without a warning');
+  t.same(readdirSync(`${first.workDir}/run`), [], 'and the runtime directory');
+});
+
+t.test('a launch that fails after the networks are attached leaves them', skip, async (t) => {
+  const w = world(t);
+  w.bridgeNetwork('net1', 1);
+  const agent = new AgentChild(w);
+  await agent.started();
+  agent.run(commandTask('nobody-here', 'true', { command: { shell: true, value: 'true', user: 'no-such-user-here' }, container: { type: 'MESOS', network_infos: [{ name: 'net1' }] } }));
+  const end = await agent.waitForEnd('nobody-here');
+  t.match(end, { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: /no-such-user-here/ }, 'the helper failed it');
+  const containerId = (end.container_status!['container_id'] as { value: string }).value;
+  await nothingLeft(t, w, agent, [containerId]);
+});

@@ -15,6 +15,7 @@ import { complain } from '../subcommand/output';
 import { destroyTree } from './cgroups/tree';
 import { ContainerConfigError, containerConfig, DEFAULT_PIDS_LIMIT } from './container-config';
 import { type CniNetworks, loadCniNetworks } from './cni/config';
+import { removeLeftoverNetworks } from './cni/leftovers';
 import { realConfigReader, realNetworkSystem } from './cni/system';
 import type { NetworkRefusal } from './cni/plan';
 import { taskNetworks, type TaskNetworks } from './cni/task-networks';
@@ -145,6 +146,8 @@ export class LocalAgent implements Agent {
     const release = lockWorkDir(workDir);
     try {
       const cgroupsRoot = options.cgroupsRoot ?? cgroupsRootFor(workDir.root);
+      const timeout = options.networkCniPluginTimeoutMs === undefined ? {} : { timeoutMs: options.networkCniPluginTimeoutMs };
+      for (const failure of await removeLeftoverNetworks(workDir.runtimeDir, networks, realNetworkSystem(), timeout)) warn(failure);
       for (const failure of await removeLeftovers(workDir, cgroupsRoot)) warn(failure);
       const resources = agentResources(options.resources ?? process.env['MESOS_RESOURCES'], workDir.root, options.probe ?? machineProbe, warn);
       const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources, networks);

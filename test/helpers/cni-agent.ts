@@ -168,7 +168,7 @@ export class AgentChild {
     w: World,
     options: Record<string, unknown> = {},
   ) {
-    this.workDir = join(w.dir, `work-${uniqueName('')}`);
+    this.workDir = typeof options['workDir'] === 'string' ? options['workDir'] : join(w.dir, `work-${uniqueName('')}`);
     const agentOptions = {
       workDir: this.workDir,
       networkCniConfigDir: w.configDir,
@@ -262,6 +262,12 @@ export class AgentChild {
   stdout(taskId: string, containerId: string): string {
     const path = join(this.workDir, 'slaves', 'stub-master-S0', 'frameworks', 'F', 'executors', taskId, 'runs', containerId, 'stdout');
     return existsSync(path) ? readFileSync(path, 'utf8') : '';
+  }
+
+  /** The agent dies at once: its containers go with it (the clone program sees to that), their networks stay. */
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
   }
 
   /** Closes the agent (its containers end, their networks are left); SIGKILL if it won't. */

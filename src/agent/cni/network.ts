@@ -34,11 +34,12 @@ function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))}secs`;
 }
 
-/** What one attachment got: whether its ADDs were tried, and the network plugin's result. */
-interface AttachmentState {
+/** What one attachment got: whether its ADD was tried, the network plugin's result, and portmap's configuration once tried. */
+export interface AttachmentState {
   added: boolean;
-  portmapAdded: boolean;
   result?: CniResult;
+  /** DEL gets what ADD got. */
+  portmap?: Json;
 }
 
 export class ContainerNetworks {
@@ -54,8 +55,27 @@ export class ContainerNetworks {
     private readonly system: NetworkSystem,
     private readonly options: NetworkOptions = {},
   ) {
-    this.states = plan.attachments.map(() => ({ added: false, portmapAdded: false }));
+    this.states = plan.attachments.map(() => ({ added: false }));
     this.timeoutMs = options.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS;
+  }
+
+  /**
+   * The networks of a container a previous agent attached, from what it
+   * kept: `states` says which ADDs were tried; `bound` whether the
+   * namespace's bind is still there. Only `detach` is for these.
+   */
+  static left(
+    plan: NetworkPlan,
+    states: readonly AttachmentState[],
+    bound: boolean,
+    system: NetworkSystem,
+    options: NetworkOptions = {},
+  ): ContainerNetworks {
+    const networks = new ContainerNetworks(plan, system, options);
+    networks.states.splice(0, networks.states.length, ...states.map((state) => ({ ...state })));
+    networks.made = true;
+    networks.bound = bound;
+    return networks;
   }
 
   /** The NetworkInfos of the container's status, with its addresses, once attached. */
@@ -133,7 +153,7 @@ export class ContainerNetworks {
     const portmap = plan.portmap!;
     const config = portmapConfig(attachment, result.raw);
     system.writeFile(`${attachment.dir}/portmap.conf`, JSON.stringify(config));
-    state.portmapAdded = true;
+    state.portmap = config;
     this.resultOf(portmap, attachment, await this.run(portmap, attachment, 'ADD', config));
   }
 
@@ -173,9 +193,10 @@ export class ContainerNetworks {
     for (let index = plan.attachments.length - 1; index >= 0; index--) {
       const attachment = plan.attachments[index]!;
       const state = this.states[index]!;
-      if (state.portmapAdded) {
-        const config = portmapConfig(attachment, state.result?.raw);
-        const failure = this.failure(plan.portmap!, attachment, 'DEL', await this.run(plan.portmap!, attachment, 'DEL', config));
+      if (state.portmap !== undefined && plan.portmap === undefined) {
+        failures.push(`Failed to remove the port mappings of container ${plan.containerId} on CNI network '${attachment.network}': no 'portmap' plugin`);
+      } else if (state.portmap !== undefined) {
+        const failure = this.failure(plan.portmap!, attachment, 'DEL', await this.run(plan.portmap!, attachment, 'DEL', state.portmap));
         if (failure !== undefined) failures.push(failure);
       }
       if (state.added) {

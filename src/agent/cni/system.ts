@@ -6,6 +6,7 @@
 // recording stand-ins.
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { MNT_DETACH, MS_BIND, mount, reasonOf, umount2 } from '../../../native/libc';
 import { containerizerPath } from '../paths';
 import { helperEnvironment } from '../supervision/helper';
@@ -46,6 +47,12 @@ export interface NetworkSystem {
   bindNamespace(pid: number, target: string): void;
   /** Detaches the bind at `target`. */
   unbindNamespace(target: string): void;
+  /** Whether `path` is a bind of a namespace (not the file made for one). */
+  isNamespaceBind(path: string): boolean;
+  /** The names in a directory; none for a missing one. */
+  list(path: string): string[];
+  /** A file's text; undefined for a missing one. */
+  readText(path: string): string | undefined;
   runPlugin(plugin: string, env: Readonly<Record<string, string>>, input: string, timeoutMs: number): Promise<ProcessRun>;
   /** `mesos-containerizer network-cni-setup` with these flags. */
   runSetup(flags: SetupFlags, timeoutMs: number): Promise<ProcessRun>;
@@ -126,6 +133,26 @@ export function realNetworkSystem(): NetworkSystem {
       mount(`/proc/${pid}/ns/net`, target, null, MS_BIND);
     },
     unbindNamespace: (target) => umount2(target, MNT_DETACH),
+    isNamespaceBind(path) {
+      // A bind of a namespace is on the kernel's nsfs, another device than its directory's.
+      const file = statSync(path, { throwIfNoEntry: false });
+      const dir = statSync(dirname(path), { throwIfNoEntry: false });
+      return file !== undefined && dir !== undefined && file.dev !== dir.dev;
+    },
+    list(path) {
+      try {
+        return readdirSync(path).sort();
+      } catch {
+        return [];
+      }
+    },
+    readText(path) {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
     runPlugin: (plugin, env, input, timeoutMs) => runBounded(plugin, [], { ...env }, input, timeoutMs),
     runSetup(flags, timeoutMs) {
       const args = [
