@@ -248,7 +248,7 @@ t.test("plugins' results and errors", async (t) => {
 // ---------------------------------------------------------------------------
 // attach and detach against a recording system
 
-type Answer = Partial<ProcessRun> | ((env: Record<string, string>, input: string) => Partial<ProcessRun>);
+type Answer = Partial<ProcessRun> | ((env: Record<string, string>, input: string, abort?: AbortSignal) => Partial<ProcessRun> | Promise<Partial<ProcessRun>>);
 
 function recorder(answers: Record<string, Answer> = {}, setup: Partial<ProcessRun> = { code: 0 }, bindFails = false) {
   const calls: string[] = [];
@@ -269,12 +269,12 @@ function recorder(answers: Record<string, Answer> = {}, setup: Partial<ProcessRu
     isNamespaceBind: (path) => files.get(path) === '<nsfs>',
     list: (path) => [...new Set([...files.keys()].filter((key) => key.startsWith(`${path}/`)).map((key) => key.slice(path.length + 1).split('/')[0]!))].sort(),
     readText: (path) => files.get(path),
-    async runPlugin(plugin, env, input, timeoutMs) {
+    async runPlugin(plugin, env, input, timeoutMs, abort) {
       const name = plugin.split('/').pop()!;
       calls.push(`${env['CNI_COMMAND']} ${name} ${env['CNI_IFNAME']} ${timeoutMs}`);
       plugins.push({ plugin, env: { ...env }, input: JSON.parse(input) as Record<string, unknown> });
       const answer = answers[`${env['CNI_COMMAND']} ${name} ${env['CNI_IFNAME']}`];
-      const given = typeof answer === 'function' ? answer({ ...env }, input) : answer;
+      const given = typeof answer === 'function' ? await answer({ ...env }, input, abort) : answer;
       const ip = `10.1.0.${Number(env['CNI_IFNAME']!.slice(3)) + 2}/24`;
       return { code: 0, signal: null, timedOut: false, stdout: env['CNI_COMMAND'] === 'ADD' ? JSON.stringify({ cniVersion: '0.4.0', ips: [{ address: ip }] }) : '', stderr: '', ...given };
     },
@@ -419,4 +419,28 @@ t.test("what a dead agent's containers left: DEL from the configurations kept", 
     "Failed to remove container c1 from CNI network 'net-a': the agent no longer has that network",
   ], 'a network no longer configured is said');
   t.same(other.calls, ['DEL bridge eth1 60000', 'unbind /run/c1/cni/ns', 'rm /run/c1/cni'], 'the rest is still undone');
+});
+
+t.test('a kill during the attach stops the plugin running; its DEL still comes', async (t) => {
+  let started: () => void = () => undefined;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const hang: Answer = (_env, _input, abort) =>
+    new Promise((resolve) => {
+      started();
+      abort!.addEventListener('abort', () => resolve({ code: null, signal: 'SIGKILL', aborted: true }));
+    });
+  const { calls, system } = recorder({ 'ADD bridge eth1': hang });
+  const container = new ContainerNetworks(twoNetworks(), system);
+  const attach = container.attach(7);
+  await running;
+  container.abort();
+  await t.rejects(attach, { message: "The CNI plugin '/cni/bin/bridge' was stopped: the container is being killed" });
+  calls.length = 0;
+  await container.detach();
+  t.same(calls.filter((call) => call.startsWith('DEL')), ['DEL bridge eth1 60000', 'DEL portmap eth0 60000', 'DEL bridge eth0 60000']);
+  const early = recorder();
+  const before = new ContainerNetworks(twoNetworks(), early.system);
+  before.abort();
+  await t.rejects(before.attach(7), { message: 'the container is being killed' });
+  t.notOk(early.calls.some((call) => call.startsWith('ADD')), 'an abort before the first ADD: none runs');
 });

@@ -225,3 +225,26 @@ t.test('a launch that fails after the networks are attached leaves them', skip, 
   const containerId = (end.container_status!['container_id'] as { value: string }).value;
   await nothingLeft(t, w, agent, [containerId]);
 });
+
+t.test('a task killed while its plugin hangs: the plugin is stopped, the task killed, everything rolled back', skip, async (t) => {
+  const w = world(t);
+  w.bridgeNetwork('net1', 1);
+  const log = `${w.dir}/plugin.log`;
+  w.plugin('hanging', `echo "$CNI_COMMAND" >> ${log}; [ "$CNI_COMMAND" = DEL ] && exit 0; echo $$ > ${log}.pid; exec sleep 600`);
+  w.network('hanging.conf', { cniVersion: '0.4.0', name: 'hanging', type: 'hanging' });
+  const agent = new AgentChild(w);
+  await agent.started();
+  agent.run(commandTask('stuck', 'echo never runs', { container: { type: 'MESOS', network_infos: [{ name: 'net1' }, { name: 'hanging' }] } }));
+  const { existsSync, readFileSync } = await import('node:fs');
+  await agent.waitFor('the plugin to hang', () => (existsSync(log) && readFileSync(log, 'utf8').includes('ADD') ? true : undefined));
+  const before = Date.now();
+  agent.send({ op: 'kill', taskId: 'stuck' });
+  const end = await agent.waitForEnd('stuck');
+  t.ok(Date.now() - before < 10_000, 'within seconds, not the 60 s deadline');
+  t.match(end, { state: 'TASK_KILLED', reason: 'REASON_TASK_KILLED_DURING_LAUNCH' });
+  t.equal(readFileSync(log, 'utf8'), 'ADD\nDEL\n', 'the hung ADD was followed by its DEL');
+  const containerId = (end.container_status!['container_id'] as { value: string }).value;
+  await nothingLeft(t, w, agent, [containerId]);
+  const pid = Number(readFileSync(`${log}.pid`, 'utf8'));
+  t.notOk(existsSync(`/proc/${pid}`), 'nothing of the plugin is left running');
+});

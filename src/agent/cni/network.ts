@@ -49,6 +49,8 @@ export class ContainerNetworks {
   private bound = false;
   private detached: Promise<string[]> | undefined;
   private attachedInfos: Json[] | undefined;
+  /** Fires when the attach is to stop: the container is being killed. */
+  private readonly stopping = new AbortController();
 
   constructor(
     readonly plan: NetworkPlan,
@@ -98,7 +100,11 @@ export class ContainerNetworks {
     } catch (error) {
       throw new NetworkError(`Failed to mount the network namespace handle from '/proc/${pid}/ns/net' to '${plan.netns}': ${messageOf(error)}`);
     }
-    for (const [index, attachment] of plan.attachments.entries()) await this.add(attachment, this.states[index]!);
+    for (const [index, attachment] of plan.attachments.entries()) {
+      this.checkNotStopped();
+      await this.add(attachment, this.states[index]!);
+    }
+    this.checkNotStopped();
     const results = this.states.map((state) => state.result!);
     const hosts = `${plan.dir}/hosts`;
     const hostname = `${plan.dir}/hostname`;
@@ -121,7 +127,9 @@ export class ContainerNetworks {
         etcResolvConf: resolvPath,
       },
       this.timeoutMs,
+      this.stopping.signal,
     );
+    this.checkNotStopped();
     if (setup.error !== undefined || setup.timedOut || setup.code !== 0) {
       const why = setup.error ?? (setup.timedOut ? `no answer within ${seconds(this.timeoutMs)}` : quoteValue(setup.stderr.trim(), 400));
       throw new NetworkError(`Failed to setup hostname and network files: ${why}`);
@@ -129,10 +137,22 @@ export class ContainerNetworks {
     this.attachedInfos = statusNetworkInfos(plan.attachments, results);
   }
 
+  /**
+   * Stops an attach under way: the plugin running is killed, nothing more
+   * starts, and `attach` fails. Its DEL still comes with `detach`.
+   */
+  abort(): void {
+    this.stopping.abort();
+  }
+
   /** Leaves every network joined or tried, once; resolves with what could not be undone, one line each. */
   detach(): Promise<string[]> {
     this.detached ??= this.undo();
     return this.detached;
+  }
+
+  private checkNotStopped(): void {
+    if (this.stopping.signal.aborted) throw new NetworkError('the container is being killed');
   }
 
   private async add(attachment: Attachment, state: AttachmentState): Promise<void> {
@@ -154,12 +174,15 @@ export class ContainerNetworks {
     const config = portmapConfig(attachment, result.raw);
     system.writeFile(`${attachment.dir}/portmap.conf`, JSON.stringify(config));
     state.portmap = config;
+    this.checkNotStopped();
     this.resultOf(portmap, attachment, await this.run(portmap, attachment, 'ADD', config));
   }
 
   private run(plugin: string, attachment: Attachment, command: CniCommand, config: Json): Promise<ProcessRun> {
     const env = pluginEnvironment(this.plan, attachment, command, { netns: this.bound, path: this.options.path ?? process.env['PATH'] });
-    return this.system.runPlugin(plugin, env, JSON.stringify(config), this.timeoutMs);
+    // A DEL is never stopped: it is the undoing.
+    const abort = command === 'ADD' ? this.stopping.signal : undefined;
+    return this.system.runPlugin(plugin, env, JSON.stringify(config), this.timeoutMs, abort);
   }
 
   private failure(plugin: string, attachment: Attachment, command: CniCommand, run: ProcessRun): string | undefined {
@@ -168,6 +191,7 @@ export class ContainerNetworks {
         ? `attach container ${this.plan.containerId} to CNI network '${attachment.network}'`
         : `detach container ${this.plan.containerId} from CNI network '${attachment.network}'`;
     if (run.error !== undefined) return `Failed to execute the CNI plugin '${plugin}': ${run.error}`;
+    if (run.aborted === true) return `The CNI plugin '${plugin}' was stopped: the container is being killed`;
     if (run.timedOut) return `The CNI plugin '${plugin}' did not ${what} within ${seconds(this.timeoutMs)}`;
     if (run.code !== 0) {
       const how = run.signal === null ? '' : ` (killed by ${run.signal})`;

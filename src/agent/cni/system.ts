@@ -25,6 +25,8 @@ export interface ProcessRun {
   readonly code: number | null;
   readonly signal: string | null;
   readonly timedOut: boolean;
+  /** Stopped by its abort signal. */
+  readonly aborted?: boolean;
   readonly stdout: string;
   readonly stderr: string;
 }
@@ -53,22 +55,28 @@ export interface NetworkSystem {
   list(path: string): string[];
   /** A file's text; undefined for a missing one. */
   readText(path: string): string | undefined;
-  runPlugin(plugin: string, env: Readonly<Record<string, string>>, input: string, timeoutMs: number): Promise<ProcessRun>;
+  /** Runs a plugin, killed at the deadline or when `abort` fires. */
+  runPlugin(plugin: string, env: Readonly<Record<string, string>>, input: string, timeoutMs: number, abort?: AbortSignal): Promise<ProcessRun>;
   /** `mesos-containerizer network-cni-setup` with these flags. */
-  runSetup(flags: SetupFlags, timeoutMs: number): Promise<ProcessRun>;
+  runSetup(flags: SetupFlags, timeoutMs: number, abort?: AbortSignal): Promise<ProcessRun>;
   /** The host's resolv.conf, bound when no plugin gives name servers. */
   readonly hostResolvConf: string;
 }
 
-/** Runs `file` in a process group of its own, `input` on stdin; SIGKILL to the group at the deadline. */
+/** Runs `file` in a process group of its own, `input` on stdin; SIGKILL to the group at the deadline or on `abort`. */
 export function runBounded(
   file: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   input: string,
   timeoutMs: number,
+  abort?: AbortSignal,
 ): Promise<ProcessRun> {
   return new Promise((resolve) => {
+    if (abort?.aborted === true) {
+      resolve({ code: null, signal: null, timedOut: false, aborted: true, stdout: '', stderr: '' });
+      return;
+    }
     let child;
     try {
       child = spawn(file, [...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -88,6 +96,7 @@ export function runBounded(
     child.stdin!.on('error', () => undefined);
     child.stdin!.end(input);
     let timedOut = false;
+    let aborted = false;
     let grace: NodeJS.Timeout | undefined;
     const killGroup = () => {
       try {
@@ -96,29 +105,38 @@ export function runBounded(
         // Gone already.
       }
     };
-    const deadline = setTimeout(() => {
-      timedOut = true;
+    const stop = () => {
       killGroup();
       // Whatever it started that left the group may hold the pipes open: stop reading.
-      grace = setTimeout(() => {
+      grace ??= setTimeout(() => {
         child.stdout!.destroy();
         child.stderr!.destroy();
-        finish({ code: child.exitCode, signal: child.signalCode, timedOut, ...output });
+        finish({ code: child.exitCode, signal: child.signalCode, timedOut, aborted, ...output });
       }, STREAM_GRACE_MS);
+    };
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      stop();
     }, timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      stop();
+    };
+    abort?.addEventListener('abort', onAbort);
     let done = false;
     const finish = (run: ProcessRun) => {
       if (done) return;
       done = true;
       clearTimeout(deadline);
       if (grace !== undefined) clearTimeout(grace);
+      abort?.removeEventListener('abort', onAbort);
       resolve(run);
     };
-    child.once('error', (error) => finish({ error: reasonOf(error), code: null, signal: null, timedOut, ...output }));
+    child.once('error', (error) => finish({ error: reasonOf(error), code: null, signal: null, timedOut, aborted, ...output }));
     child.once('close', (code: number | null, signal: string | null) => {
       // A plugin's children are the plugin's business: none outlives it.
-      if (!timedOut) killGroup();
-      finish({ code, signal, timedOut, ...output });
+      killGroup();
+      finish({ code, signal, timedOut, aborted, ...output });
     });
   });
 }
@@ -153,8 +171,8 @@ export function realNetworkSystem(): NetworkSystem {
         return undefined;
       }
     },
-    runPlugin: (plugin, env, input, timeoutMs) => runBounded(plugin, [], { ...env }, input, timeoutMs),
-    runSetup(flags, timeoutMs) {
+    runPlugin: (plugin, env, input, timeoutMs, abort) => runBounded(plugin, [], { ...env }, input, timeoutMs, abort),
+    runSetup(flags, timeoutMs, abort) {
       const args = [
         containerizerPath(),
         'network-cni-setup',
@@ -166,7 +184,7 @@ export function realNetworkSystem(): NetworkSystem {
         `--etc_resolv_conf=${flags.etcResolvConf}`,
         '--bind_host_files',
       ];
-      return runBounded(process.execPath, args, helperEnvironment(), '', timeoutMs);
+      return runBounded(process.execPath, args, helperEnvironment(), '', timeoutMs, abort);
     },
     hostResolvConf: '/etc/resolv.conf',
   };

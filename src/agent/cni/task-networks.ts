@@ -50,7 +50,7 @@ export function taskNetworks(
   const container = new ContainerNetworks(plan, system, options);
   return {
     network: { isolated: true, hostname: plan.hostname, networkFiles: 'external' },
-    isolation: { isolate: (pid) => container.attach(pid), cleanup: () => container.detach() },
+    isolation: { isolate: (pid) => container.attach(pid), abort: () => container.abort(), cleanup: () => container.detach() },
     networkInfos: () => container.networkInfos,
   };
 }

@@ -50,6 +50,8 @@ export interface ContainerConfig {
    */
   readonly isolation?: {
     isolate(pid: number): Promise<void>;
+    /** The container is being killed: `isolate` is to stop soon. */
+    abort?(): void;
     cleanup(): Promise<readonly string[]>;
   };
   /** The helper has been given the go-ahead. */
@@ -139,6 +141,7 @@ export class Container {
     if (this.phase !== 'running') {
       this.killedDuringLaunch = true;
       if (this.helperPid !== undefined) this.signalHelper('SIGKILL');
+      this.config.isolation?.abort?.();
       return false;
     }
     if (!this.grace.begun) this.killed = true;
