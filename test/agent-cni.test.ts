@@ -5,10 +5,13 @@
 // (the leases in a temporary directory), and go with it. Tasks use the
 // host's static busybox. Run `npm run build` first.
 import t, { type Test } from 'tap';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOTFS_LABEL } from '../src/agent/task-info';
 import { commandTask } from './helpers/master-stub';
 import type { TaskStatus } from '../src/master/types';
 import { addressesOf, AgentChild, BUSYBOX, leftovers, needsCni, ports, runInWorld, world, type World } from './helpers/cni-agent';
+import { makeBusyboxRootfs } from './helpers/rootfs';
 import { cleanEnv } from './helpers/run';
 
 const skip = { skip: needsCni };
@@ -247,4 +250,32 @@ t.test('a task killed while its plugin hangs: the plugin is stopped, the task ki
   await nothingLeft(t, w, agent, [containerId]);
   const pid = Number(readFileSync(`${log}.pid`, 'utf8'));
   t.notOk(existsSync(`/proc/${pid}`), 'nothing of the plugin is left running');
+});
+
+t.test("a task in a root filesystem of its own gets the network's /etc files there", skip, async (t) => {
+  const w = world(t);
+  w.bridgeNetwork('net1', 1, { dns: { nameservers: ['10.77.1.53'], search: ['cluster.test'] } });
+  const rootfs = makeBusyboxRootfs();
+  w.cleanup.add('remove the rootfs', () => rootfs.remove());
+  const agent = new AgentChild(w, { rootfsLabel: true });
+  await agent.started();
+  agent.run(
+    commandTask('boxed', 'cat /etc/hosts /etc/hostname /etc/resolv.conf && mkdir -p /www && echo from-the-image > /www/index.html && exec httpd -f -p 80 -h /www', {
+      labels: { labels: [{ key: ROOTFS_LABEL, value: rootfs.path }] },
+      container: { type: 'MESOS', network_infos: [{ name: 'net1' }] },
+    }),
+  );
+  const running = await agent.waitForState('boxed', 'TASK_RUNNING');
+  const containerId = (running.container_status!['container_id'] as { value: string }).value;
+  const address = addressesOf(running)[0]!.addresses[0]!;
+  t.equal(await untilOk(w, [BUSYBOX, 'wget', '-q', '-O-', `http://${address}/`]), 'from-the-image\n', 'served from the image');
+  t.equal(
+    agent.stdout('boxed', containerId),
+    `127.0.0.1 localhost\n${address} ${containerId}\n${containerId}search cluster.test\nnameserver 10.77.1.53\n`,
+    "its /etc/hosts, /etc/hostname, and the network's name servers",
+  );
+  t.equal(readFileSync(join(rootfs.path, 'etc', 'hosts'), 'utf8'), '127.0.0.1 localhost\n', "the image's own files are as they were");
+  agent.send({ op: 'kill', taskId: 'boxed' });
+  await agent.waitForEnd('boxed');
+  await nothingLeft(t, w, agent, [containerId]);
 });

@@ -98,8 +98,8 @@ export interface World {
   readonly ipamDir: string;
   /** Runs argv in the host namespace. */
   host(argv: readonly string[]): { status: number | null; stdout: string; stderr: string };
-  /** Adds a bridge network `name` on subnet 10.77.<n>.0/24. */
-  bridgeNetwork(name: string, n: number): void;
+  /** Adds a bridge network `name` on subnet 10.77.<n>.0/24, with more of the configuration. */
+  bridgeNetwork(name: string, n: number, more?: Record<string, unknown>): void;
   /** Writes a configuration file of its own. */
   network(file: string, config: Record<string, unknown>): void;
   /** A plugin of the test's: a shell script. */
@@ -128,7 +128,7 @@ export function world(t: Test): World {
     ipamDir,
     host,
     network,
-    bridgeNetwork(name, n) {
+    bridgeNetwork(name, n, more = {}) {
       network(`${name}.conf`, {
         cniVersion: '0.4.0',
         name,
@@ -137,6 +137,7 @@ export function world(t: Test): World {
         isGateway: true,
         ipMasq: false,
         ipam: { type: 'host-local', subnet: `10.77.${n}.0/24`, dataDir: ipamDir, routes: [{ dst: '0.0.0.0/0' }] },
+        ...more,
       });
     },
     plugin(name, script) {
