@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type CniNetworks, type ConfigReader, loadCniNetworks } from '../src/agent/cni/config';
 import { removeLeftoverNetworks } from '../src/agent/cni/leftovers';
 import { ContainerNetworks } from '../src/agent/cni/network';
+import { type TaskNetworkRequest, type TaskNetworks, taskNetworks } from '../src/agent/cni/task-networks';
 import { type NetworkPlan, type NetworkRequest, planNetworks, pluginEnvironment, portmapConfig } from '../src/agent/cni/plan';
 import { hostsFile, parseResult, pluginError, resolvConf, statusNetworkInfos } from '../src/agent/cni/result';
 import { type NetworkSystem, type ProcessRun, realConfigReader } from '../src/agent/cni/system';
@@ -443,4 +444,18 @@ t.test('a kill during the attach stops the plugin running; its DEL still comes',
   before.abort();
   await t.rejects(before.attach(7), { message: 'the container is being killed' });
   t.notOk(early.calls.some((call) => call.startsWith('ADD')), 'an abort before the first ADD: none runs');
+});
+
+t.test("the agent's network step: none, a refusal, or a namespace whose /etc files are the setup's", async (t) => {
+  const { system } = recorder();
+  const step = (more: Partial<TaskNetworkRequest>) =>
+    taskNetworks({ containerId: 'c1', runtimeDirectory: '/run/c1', networkInfos: undefined, resources: [ports], ...more }, networks, system);
+  t.equal(step({}), undefined, 'no NetworkInfos: nothing');
+  t.equal(step({ networkInfos: [{}] }), undefined, 'none with a name: nothing');
+  t.match(step({ hostname: 'web' }), { refused: true, state: 'TASK_FAILED', message: /a hostname of its own is not supported by this agent without a CNI network$/ });
+  const joined = step({ networkInfos: [{ name: 'net-a' }], hostname: 'web' }) as TaskNetworks;
+  t.same(joined.network, { isolated: true, hostname: 'web', networkFiles: 'external' });
+  t.same(joined.environment, [{ name: 'LIBPROCESS_IP', value: '0.0.0.0' }]);
+  t.equal(joined.networkInfos(), undefined, 'no addresses before the attach');
+  t.match(step({ networkInfos: [{ name: 'nope' }] }), { refused: true, message: "Failed to launch container: Unknown CNI network 'nope'" });
 });

@@ -252,7 +252,7 @@ t.test('a task killed while its plugin hangs: the plugin is stopped, the task ki
   t.notOk(existsSync(`/proc/${pid}`), 'nothing of the plugin is left running');
 });
 
-t.test("a task in a root filesystem of its own gets the network's /etc files there", skip, async (t) => {
+t.test("a task in a root filesystem of its own gets the network's /etc files there, and its hostname", skip, async (t) => {
   const w = world(t);
   w.bridgeNetwork('net1', 1, { dns: { nameservers: ['10.77.1.53'], search: ['cluster.test'] } });
   const rootfs = makeBusyboxRootfs();
@@ -260,9 +260,9 @@ t.test("a task in a root filesystem of its own gets the network's /etc files the
   const agent = new AgentChild(w, { rootfsLabel: true });
   await agent.started();
   agent.run(
-    commandTask('boxed', 'cat /etc/hosts /etc/hostname /etc/resolv.conf && mkdir -p /www && echo from-the-image > /www/index.html && exec httpd -f -p 80 -h /www', {
+    commandTask('boxed', 'cat /etc/hosts /etc/hostname /etc/resolv.conf && hostname && echo "$LIBPROCESS_IP" && mkdir -p /www && echo from-the-image > /www/index.html && exec httpd -f -p 80 -h /www', {
       labels: { labels: [{ key: ROOTFS_LABEL, value: rootfs.path }] },
-      container: { type: 'MESOS', network_infos: [{ name: 'net1' }] },
+      container: { type: 'MESOS', hostname: 'web.cluster.test', network_infos: [{ name: 'net1' }] },
     }),
   );
   const running = await agent.waitForState('boxed', 'TASK_RUNNING');
@@ -271,8 +271,8 @@ t.test("a task in a root filesystem of its own gets the network's /etc files the
   t.equal(await untilOk(w, [BUSYBOX, 'wget', '-q', '-O-', `http://${address}/`]), 'from-the-image\n', 'served from the image');
   t.equal(
     agent.stdout('boxed', containerId),
-    `127.0.0.1 localhost\n${address} ${containerId}\n${containerId}search cluster.test\nnameserver 10.77.1.53\n`,
-    "its /etc/hosts, /etc/hostname, and the network's name servers",
+    `127.0.0.1 localhost\n${address} web.cluster.test\nweb.cluster.testsearch cluster.test\nnameserver 10.77.1.53\nweb.cluster.test\n0.0.0.0\n`,
+    "its /etc/hosts, /etc/hostname, the network's name servers, its hostname and Mesos's LIBPROCESS_IP",
   );
   t.equal(readFileSync(join(rootfs.path, 'etc', 'hosts'), 'utf8'), '127.0.0.1 localhost\n', "the image's own files are as they were");
   agent.send({ op: 'kill', taskId: 'boxed' });

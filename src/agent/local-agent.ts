@@ -361,7 +361,7 @@ export class LocalAgent implements Agent {
             agentId: this.agentId,
             role: framework.roles?.[0] ?? framework.role ?? '*',
           },
-          plan.environment,
+          run.networks === undefined ? plan.environment : [...run.networks.environment, ...plan.environment],
         ),
         // In a root filesystem of its own the task starts at its root: the sandbox is not in there.
         ...(rootfs === undefined ? { workingDirectory: run.sandbox } : { rootfs }),
@@ -407,6 +407,7 @@ export class LocalAgent implements Agent {
         networkInfos: plan.networkInfos,
         resources: run.task.resources,
         ...(rootfs === undefined ? {} : { rootfs }),
+        ...(plan.hostname === undefined ? {} : { hostname: plan.hostname }),
       },
       this.networks,
       realNetworkSystem(),
