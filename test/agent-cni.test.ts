@@ -195,7 +195,8 @@ t.test('a local cluster: MESOS_NETWORK_CNI_* reach its agents; the addresses rea
   t.same(leftovers(w, []), [], 'no veth, iptables rule or IPAM lease is left');
 });
 
-t.test("an agent killed with SIGKILL: the next start on its work directory leaves its containers' networks", skip, async (t) => {
+/** An agent that ends with a task running, without undoing its networks; then the next start on its work directory. */
+async function deadAgent(t: Test, how: 'killed with SIGKILL' | 'whose process exits'): Promise<void> {
   const w = world(t);
   w.bridgeNetwork('net1', 1);
   const first = new AgentChild(w);
@@ -208,14 +209,19 @@ t.test("an agent killed with SIGKILL: the next start on its work directory leave
   );
   const running = await first.waitForState('sleeper', 'TASK_RUNNING');
   const containerId = (running.container_status!['container_id'] as { value: string }).value;
-  await first.kill();
-  t.not(leftovers(w, [containerId]), [], 'the dead agent left a lease and rules behind');
+  if (how === 'killed with SIGKILL') await first.kill();
+  else await first.exit();
+  t.ok(leftovers(w, [containerId]).length > 0, 'the dead agent left a lease and rules behind');
   const second = new AgentChild(w, { workDir: first.workDir });
   await second.started();
   t.same(leftovers(w, [containerId]), [], 'the next start removed them');
   t.same(second.warnings(), [], 'without a warning');
   t.same(readdirSync(`${first.workDir}/run`), [], 'and the runtime directory');
-});
+}
+
+for (const how of ['killed with SIGKILL', 'whose process exits'] as const) {
+  t.test(`an agent ${how}: the next start on its work directory leaves its containers' networks`, skip, (t) => deadAgent(t, how));
+}
 
 t.test('a launch that fails after the networks are attached leaves them', skip, async (t) => {
   const w = world(t);

@@ -7,6 +7,7 @@
 //   {"op":"kill","taskId":"t"}
 //   {"op":"mounts"}                ->  {"mounts":[mount points under the work directory]}
 //   {"op":"close"}                 ->  {"closed":true}, and the process exits
+//   {"op":"exit"}                  ->  process.exit() at once, tasks running
 //
 // First {"started":true}, or {"startError":"..."} and exit. Warnings are
 // {"warn":"..."}. Bundled by the test (see test/agent-cni.test.ts).
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
     else if (command.op === 'kill') agent.killTask('F', command.taskId!);
     else if (command.op === 'mounts') emit({ mounts: mountsUnder(options.workDir) });
     else if (command.op === 'close') break;
+    // Our process ends with its tasks running: what Container.abandon leaves, the next start finds.
+    else if (command.op === 'exit') process.exit(0);
   }
   await agent.close();
   emit({ closed: true });

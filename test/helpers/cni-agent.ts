@@ -271,6 +271,12 @@ export class AgentChild {
     await this.exited;
   }
 
+  /** The agent's process exits at once, its tasks running (its exit handler ends them). */
+  async exit(): Promise<void> {
+    this.send({ op: 'exit' });
+    await this.exited;
+  }
+
   /** Closes the agent (its containers end, their networks are left); SIGKILL if it won't. */
   async stop(): Promise<void> {
     if (!this.running) return;

@@ -162,11 +162,13 @@ export class Container {
   /**
    * Our process is exiting with the container still on: end it and remove
    * what can be removed synchronously (the clone program also kills the
-   * container when we are gone).
+   * container when we are gone). A runtime directory with an isolation's
+   * state (the CNI networks' configurations) is left for the next agent.
    */
   abandon(): void {
     this.signalHelper('SIGKILL');
-    if (this.runtimeMade) rmSync(this.config.runtimeDirectory, { recursive: true, force: true });
+    // What the isolation's undoing needs stays (its steps can't run now): the next agent undoes it from there.
+    if (this.runtimeMade && this.config.isolation === undefined) rmSync(this.config.runtimeDirectory, { recursive: true, force: true });
     this.cgroups?.destroyNow();
   }
 
