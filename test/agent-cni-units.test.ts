@@ -58,6 +58,9 @@ t.test('loading the configurations: what refuses the start, in one line', async 
     t.throws(load({ '/cni/conf/a.conf': JSON.stringify({ name: 'a', type }) }), { message: /Expecting a plugin's file name as 'type'$/ }, `type ${JSON.stringify(type)}`);
   }
   t.throws(load({ '/cni/conf/a.conf': JSON.stringify({ name: 'a', type: 'bridge', ipam: { type: '../x' } }) }), { message: /'ipam\.type'$/ });
+  t.throws(load({ '/cni/conf/a.conflist': JSON.stringify({ cniVersion: '0.4.0', name: 'a', plugins: [{ type: 'bridge' }] }) }), {
+    message: "Failed to parse CNI network configuration file '/cni/conf/a.conflist': A configuration list ('plugins') is not supported: expecting one network's configuration, with its 'type'",
+  });
   t.throws(load({ '/cni/conf/a.conf': bridge('a', { args: { 'org.apache.mesos': {} } }) }), { message: /It is reserved by Mesos$/ });
   t.throws(load({ '/cni/conf/a.conf': bridge('a', { args: [] }) }), { message: /Expecting a JSON object as 'args'$/ });
   t.throws(load({ '/cni/conf/a.conf': bridge('same'), '/cni/conf/b.conf': bridge('same') }), {

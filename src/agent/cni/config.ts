@@ -78,6 +78,10 @@ function parseConfig(path: string, text: string): Json {
   const bad = (what: string) => new CniConfigError(`Failed to parse CNI network configuration file '${path}': ${what}`);
   if (!isObject(parsed)) throw bad('Expecting a JSON object');
   if (typeof parsed['name'] !== 'string' || parsed['name'] === '') throw bad("Expecting a string 'name'");
+  if (parsed['type'] === undefined && Array.isArray(parsed['plugins'])) {
+    // As Mesos: one plugin a network; port mappings chain portmap themselves.
+    throw bad("A configuration list ('plugins') is not supported: expecting one network's configuration, with its 'type'");
+  }
   if (!pluginName(parsed['type'])) throw bad("Expecting a plugin's file name as 'type'");
   const ipam = parsed['ipam'];
   if (ipam !== undefined && (!isObject(ipam) || !pluginName(ipam['type']))) throw bad("Expecting an IPAM plugin's file name as 'ipam.type'");
