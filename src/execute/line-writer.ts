@@ -4,36 +4,70 @@
 // the program. What could not be written is remembered, for the exit code
 // and a line on stderr.
 //
-// An inherited pipe or terminal is shared with the task (the same open
-// file description), so it can't be switched to non-blocking mode. It is
-// opened a second time through /proc/self/fd instead: a description of
-// our own that can be. Regular files are written as they are (a write to
-// one never waits on a reader); a socket, which can't be reopened, too.
+// An inherited pipe, terminal or socket is shared with the task (the same
+// open file description), so it can't be switched to non-blocking mode. A
+// pipe or a terminal is opened a second time through /proc/self/fd
+// instead, a description of our own that can be; a socket (which can't be
+// reopened) is written with send(2)'s MSG_DONTWAIT. Regular files are
+// written as they are: a write to one never waits on a reader.
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs';
-import { reasonOf } from '../../native/libc';
+import { EAGAIN, reasonOf, sendNonBlocking, strerror } from '../../native/libc';
 
 const RETRY_MS = 20;
 
-/** Opens `fd`'s file again as a non-blocking description of our own, where that can be done. */
-function ownNonBlocking(fd: number): number | undefined {
+/** Writes some of `bytes` without blocking: how many went, or -EAGAIN; throws on a failure. */
+type Write = (bytes: Buffer) => number;
+
+/** How to write `fd` without ever blocking, and the fd of our own to close at the end. */
+function nonBlockingWrite(fd: number): { write: Write; own?: number } {
+  const plain: Write = (bytes) => {
+    try {
+      return writeSync(fd, bytes);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return -EAGAIN;
+      throw error;
+    }
+  };
   let stat;
   try {
     stat = fstatSync(fd);
   } catch {
-    return undefined;
+    return { write: plain };
   }
-  if (!stat.isFIFO() && !stat.isCharacterDevice()) return undefined;
+  if (stat.isSocket()) {
+    return {
+      write: (bytes) => {
+        const sent = sendNonBlocking(fd, bytes);
+        if (sent < 0 && sent !== -EAGAIN) throw new Error(strerror(-sent));
+        return sent;
+      },
+    };
+  }
+  if (!stat.isFIFO() && !stat.isCharacterDevice()) return { write: plain };
+  let own: number;
   try {
     // libuv opens every fd close-on-exec: the task never gets this one.
-    return openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    own = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch {
-    return undefined;
+    // A pipe whose reader is gone (ENXIO): the first write says EPIPE.
+    return { write: plain };
   }
+  return {
+    own,
+    write: (bytes) => {
+      try {
+        return writeSync(own, bytes);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return -EAGAIN;
+        throw error;
+      }
+    },
+  };
 }
 
 export class LineWriter {
-  private readonly fd: number;
-  private readonly own: boolean;
+  private readonly writeSome: Write;
+  private readonly own: number | undefined;
   private readonly queue: Buffer[] = [];
   private retry: NodeJS.Timeout | undefined;
   private drained: Array<() => void> = [];
@@ -44,9 +78,9 @@ export class LineWriter {
     fd: number,
     private readonly name: string,
   ) {
-    const reopened = ownNonBlocking(fd);
-    this.own = reopened !== undefined;
-    this.fd = reopened ?? fd;
+    const { write, own } = nonBlockingWrite(fd);
+    this.writeSome = write;
+    this.own = own;
   }
 
   /** Why some of the output was lost, once it was. */
@@ -85,7 +119,7 @@ export class LineWriter {
 
   close(): void {
     clearTimeout(this.retry);
-    if (this.own) closeSync(this.fd);
+    if (this.own !== undefined) closeSync(this.own);
   }
 
   private flushSome(): void {
@@ -94,13 +128,13 @@ export class LineWriter {
       const head = this.queue[0]!;
       let written: number;
       try {
-        written = writeSync(this.fd, head);
+        written = this.writeSome(head);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') {
-          this.retry = setTimeout(() => this.flushSome(), RETRY_MS);
-          return;
-        }
         this.lose(`Failed to write to ${this.name}: ${reasonOf(error)}`);
+        return;
+      }
+      if (written === -EAGAIN) {
+        this.retry = setTimeout(() => this.flushSome(), RETRY_MS);
         return;
       }
       if (written < head.length) this.queue[0] = head.subarray(written);

@@ -30,6 +30,7 @@ import { MasterAddressError, parseMasterAddress } from '../scheduler/master-addr
 import { runTask, type TaskRun } from '../scheduler/run-task';
 import type { Offer, Resource, TaskInfo } from '../scheduler/types';
 import { FlagError, type Flags, flagsUsage, loadFlags, quoteValue } from '../subcommand/flags';
+import { exitProcess } from '../subcommand/exit';
 import { complain, writeAll } from '../subcommand/output';
 import { DurationError, parseDuration } from './duration';
 import { executeFlags, REFUSED_FLAGS } from './flags';
@@ -230,7 +231,7 @@ async function execute(program: string, argv: readonly string[]): Promise<number
   const fault = (error: unknown) => {
     // The tasks must not outlive the process, whatever went wrong in it.
     errors.line(error instanceof Error ? error.message : String(error));
-    void (cluster?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+    void (cluster?.stop() ?? Promise.resolve()).finally(() => exitProcess(1));
   };
   process.on('uncaughtException', fault);
   process.on('unhandledRejection', fault);
@@ -266,7 +267,7 @@ async function main(): Promise<void> {
     }
     code = 1;
   }
-  process.exit(code);
+  exitProcess(code);
 }
 
 void main();

@@ -15,7 +15,7 @@
 // could remove its fresh directory (SIGKILL) leaves it behind, its
 // containers' cgroups recorded in it: the next cluster to start removes
 // it, and kills what still runs in those cgroups.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { reasonOf } from '../../native/libc';
 import { createPidFile, livePid } from '../agent/pid-file';
@@ -23,8 +23,6 @@ import { cgroupsRootFor, lockWorkDir, removeLeftovers, workDirOf } from '../agen
 
 const FRESH_PREFIX = 'local-';
 const OWNER_FILE = 'cluster.pid';
-/** A fresh directory without its owner file yet may be a cluster starting right now. */
-const STARTING_GRACE_MS = 60_000;
 
 export interface ClusterWorkDir {
   readonly root: string;
@@ -116,15 +114,25 @@ export function prepareWorkDir(given: string | undefined, agents: number, env: N
   return layout;
 }
 
-/** Whether the fresh directory `root` belongs to no live cluster. */
+/** The agents' lock files under a cluster's directory. */
+function agentLockFiles(root: string): string[] {
+  try {
+    return readdirSync(join(root, 'agents')).map((agent) => workDirOf(join(root, 'agents', agent, 'work')).lockFile).filter((file) => existsSync(file));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whether the fresh directory `root` belongs to no live cluster: its owner
+ * is gone, or, where it names none (a cluster of an earlier version), it
+ * has agents and every one of them is gone.
+ */
 function abandoned(root: string): boolean {
   const owner = join(root, OWNER_FILE);
   if (existsSync(owner)) return livePid(owner) === undefined;
-  try {
-    return Date.now() - statSync(root).mtimeMs > STARTING_GRACE_MS;
-  } catch {
-    return false;
-  }
+  const locks = agentLockFiles(root);
+  return locks.length > 0 && locks.every((lock) => livePid(lock) === undefined);
 }
 
 /**
