@@ -462,3 +462,17 @@ t.test("the agent's network step: none, a refusal, or a namespace whose /etc fil
   t.equal(joined.networkInfos(), undefined, 'no addresses before the attach');
   t.match(step({ networkInfos: [{ name: 'nope' }] }), { refused: true, message: "Failed to launch container: Unknown CNI network 'nope'" });
 });
+
+t.test('a result that cannot be kept fails the attach; the DEL still comes', async (t) => {
+  const { calls, system } = recorder();
+  const write = system.writeFile;
+  system.writeFile = (path, text) => {
+    if (path.endsWith('eth0/network.info')) throw new Error('No space left on device');
+    write(path, text);
+  };
+  const container = new ContainerNetworks(twoNetworks(), system);
+  await t.rejects(container.attach(7), { message: "Failed to checkpoint the output of the CNI plugin '/cni/bin/bridge': No space left on device" });
+  calls.length = 0;
+  await container.detach();
+  t.same(calls, ['DEL bridge eth0 60000', 'unbind /run/c1/cni/ns', 'rm /run/c1/cni']);
+});

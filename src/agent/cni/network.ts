@@ -160,22 +160,31 @@ export class ContainerNetworks {
     const configPath = `${attachment.dir}/network.conf`;
     try {
       system.makeDirectory(attachment.dir);
-      system.writeFile(configPath, JSON.stringify(attachment.config));
     } catch (error) {
-      throw new NetworkError(`Failed to checkpoint the CNI network configuration of '${attachment.network}': ${messageOf(error)}`);
+      throw new NetworkError(`Failed to create the directory of interface '${attachment.ifname}': ${messageOf(error)}`);
     }
+    this.keep(configPath, attachment.config, `the CNI network configuration of '${attachment.network}'`);
     state.added = true;
     const run = await this.run(attachment.plugin, attachment, 'ADD', attachment.config);
     const result = this.resultOf(attachment.plugin, attachment, run);
     state.result = result;
-    system.writeFile(`${attachment.dir}/network.info`, JSON.stringify(result.raw));
+    this.keep(`${attachment.dir}/network.info`, result.raw, `the output of the CNI plugin '${attachment.plugin}'`);
     if (attachment.portMappings.length === 0) return;
     const portmap = plan.portmap!;
     const config = portmapConfig(attachment, result.raw);
-    system.writeFile(`${attachment.dir}/portmap.conf`, JSON.stringify(config));
+    this.keep(`${attachment.dir}/portmap.conf`, config, `the port mappings of CNI network '${attachment.network}'`);
     state.portmap = config;
     this.checkNotStopped();
     this.resultOf(portmap, attachment, await this.run(portmap, attachment, 'ADD', config));
+  }
+
+  /** Writes what a later DEL (maybe the next agent's) needs. */
+  private keep(path: string, value: Json, what: string): void {
+    try {
+      this.system.writeFile(path, JSON.stringify(value));
+    } catch (error) {
+      throw new NetworkError(`Failed to checkpoint ${what}: ${messageOf(error)}`);
+    }
   }
 
   private run(plugin: string, attachment: Attachment, command: CniCommand, config: Json): Promise<ProcessRun> {
