@@ -90,6 +90,7 @@ function containerOf(flags: TaskFlags): JsonObject | undefined {
 
 function resourcesOf(text: string): JsonValue[] {
   try {
+    // The master's JSON form: the whole task is read at once below.
     return parseResourceText(text) as unknown as JsonValue[];
   } catch (error) {
     if (error instanceof ResourceTextError) throw new TaskFlagError(`Failed to parse resources '${text}': ${error.message}`);
