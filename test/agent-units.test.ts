@@ -356,3 +356,18 @@ t.test('what a TaskInfo becomes, and what is refused', async (t) => {
   t.match(planCommandTask(framework, labelled('/a', '/b'), { agentUser: 'root', rootfsLabel: true }), { refused: true, message: /is given 2 times/ });
   t.notOk('rootfs' in planCommandTask(framework, commandTask('t', 'true', { labels: { labels: [{ key: 'other', value: '/x' }] } }), { agentUser: 'root' }));
 });
+
+t.test('task-info hands the NetworkInfos and the hostname on', async (t) => {
+  const framework: FrameworkInfo = { user: 'root', name: 'f', id: { value: 'F' } };
+  const plan = planCommandTask(framework, commandTask('t', 'true', { container: { type: 'MESOS', network_infos: [{ name: 'a' }] } }), { agentUser: 'root', rootfsLabel: false });
+  t.same('networkInfos' in plan ? plan.networkInfos : undefined, [{ name: 'a' }]);
+  t.match(planCommandTask(framework, commandTask('t', 'true', { container: { type: 'MESOS', network_infos: {} as never } }), { agentUser: 'root', rootfsLabel: false }), {
+    refused: true,
+    state: 'TASK_ERROR',
+  });
+  const named = (hostname: unknown) => planCommandTask(framework, commandTask('t', 'true', { container: { type: 'MESOS', hostname } as never }), { agentUser: 'root' });
+  t.match(named('web-1.cluster.test'), { hostname: 'web-1.cluster.test' });
+  for (const bad of ['a b', 'x\n1.2.3.4 evil', '-web', 'web.', '', 'a'.repeat(65), 7]) {
+    t.match(named(bad), { refused: true, state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: /^Invalid container\.hostname '.*': expecting a host name/ }, JSON.stringify(bad));
+  }
+});

@@ -25,8 +25,16 @@ export interface TaskContainer {
   readonly rootfs?: string;
   readonly workingDirectory?: string;
   readonly user?: string;
-  /** A network namespace of its own with only loopback, and then this hostname; or the host's network. */
-  readonly network: { readonly isolated: true; readonly hostname: string } | { readonly isolated: false };
+  /**
+   * A network namespace of its own with only loopback, and then this
+   * hostname; or the host's network. With `networkFiles` its /etc files
+   * are someone else's business (the CNI networks' setup), not launch's.
+   */
+  readonly network:
+    | { readonly isolated: true; readonly hostname: string; readonly networkFiles?: 'external' }
+    | { readonly isolated: false };
+  /** Steps of the container's isolation between its clone and its go-ahead (see ContainerConfig). */
+  readonly isolation?: ContainerConfig['isolation'];
   readonly effectiveCapabilities?: readonly string[];
   readonly boundingCapabilities?: readonly string[];
   readonly rlimits?: readonly TaskRLimit[];
@@ -58,7 +66,7 @@ function hostCgroupMounts(): string[] {
 export function containerConfig(task: TaskContainer): ContainerConfig {
   const problem = execSizeProblem(task, ownStackLimit());
   if (problem !== undefined) throw new ContainerConfigError(problem);
-  const etcFiles: EtcFiles | undefined = task.network.isolated
+  const etcFiles: EtcFiles | undefined = task.network.isolated && task.network.networkFiles === undefined
     ? {
         hosts: join(task.runtimeDirectory, 'hosts'),
         hostname: join(task.runtimeDirectory, 'hostname'),
@@ -93,6 +101,7 @@ export function containerConfig(task: TaskContainer): ContainerConfig {
     ...(etcFiles === undefined || !task.network.isolated
       ? {}
       : { etc: { files: etcFiles, hostname: task.network.hostname, ...(task.rootfs === undefined ? {} : { rootfs: task.rootfs }) } }),
+    ...(task.isolation === undefined ? {} : { isolation: task.isolation }),
     cgroups: task.cgroups,
     limits: {
       ...(task.memMb === undefined ? {} : { memoryBytes: task.memMb * 1024 * 1024 }),

@@ -99,6 +99,8 @@ export class LocalCluster {
         const agentOptions: LocalAgentOptions = {
           // An explicit empty text, so that the agent doesn't read process.env itself.
           resources: fromEnv.resources ?? '',
+          networkCniConfigDir: fromEnv.network_cni_config_dir ?? '',
+          networkCniPluginsDir: fromEnv.network_cni_plugins_dir ?? '',
           hostname,
           ...(cgroupsRoot === undefined ? {} : { cgroupsRoot }),
           ...options.agent,

@@ -65,7 +65,7 @@ export interface Helper {
 const NOT_FOR_THE_HELPER = new Set(['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS']);
 
 /** Our environment for the helper's own use, without flags of ours and Node's settings. */
-function helperEnvironment(): NodeJS.ProcessEnv {
+export function helperEnvironment(): NodeJS.ProcessEnv {
   const result: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!name.startsWith(FLAG_PREFIX) && !NOT_FOR_THE_HELPER.has(name)) result[name] = value;
