@@ -77,6 +77,7 @@ function checkFlags(flags: ExecuteFlags): void {
       throw new UsageError("'--name, --command, --env, --appc_image, --docker_image, --volumes' can only be set when both '--task' and '--task_group' are not set");
     }
     if (flags.task !== undefined && flags.networks !== undefined) throw new UsageError("'--networks' can only be set when '--task' is not set");
+    if (flags.task !== undefined && flags.port_mappings !== undefined) throw new UsageError("'--port_mappings' can only be set when '--task' is not set");
   } else {
     if (flags.name === undefined) throw new UsageError('Missing required option --name');
     if (flags.command === undefined) throw new UsageError('Missing required option --command');
