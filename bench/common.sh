@@ -32,6 +32,8 @@ say_environment() {
   else
     echo "NODE_EXTRA_CA_CERTS is not set"
   fi
+  # The machine may be shared: what else ran shows in the load.
+  echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cpus"
 }
 
 # A busybox root filesystem in directory $1 (made): Debian's busybox-static
