@@ -53,10 +53,18 @@ check_works runc run --bundle "$work/bundle" "$runc_id"
 say_environment
 BENCH_TIMINGS="$work/timings.jsonl"
 export BENCH_TIMINGS
+# CPU time of mesos-local itself and of what it reaped (clone programs, and
+# below them the helpers, waiters and tasks), in clock ticks.
+cluster_cpu() {
+  awk '{ print $14 + $15, $16 + $17 }' "/proc/$cluster_pid/stat"
+}
+read -r self_before reaped_before < <(cluster_cpu)
 hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/results.json" \
   --command-name "$tasks x node -e 0" "$node_loop" \
   --command-name "$tasks tasks in one ACCEPT" "$driver" \
   --command-name "$tasks x runc run" "$runc_loop"
+
+read -r self_after reaped_after < <(cluster_cpu)
 
 echo
 print_ratios "$work/results.json" "$tasks tasks in one ACCEPT" "$tasks x node -e 0" "$tasks x runc run"
@@ -71,3 +79,12 @@ node -e '
   console.log(`inside the driver (medians of ${lines.length} runs, ms from its start): subscribed ${median("subscribed")}, ` +
     `offer ${median("offer")}, ACCEPT answered ${median("accepted")}, last terminal update ${median("lastTerminal")}`);
 ' "$BENCH_TIMINGS"
+# CPU, which the load of the moment changes less than it changes times.
+node -e '
+  const [self, reaped, ticks, launched, tasks, file] = process.argv.slice(1);
+  const perTask = (value) => (((Number(value) / Number(ticks)) * 1000) / Number(launched)).toFixed(1);
+  const { results } = JSON.parse(require("fs").readFileSync(file, "utf8"));
+  const loop = results.find((result) => result.command === `${tasks} x node -e 0`);
+  console.log(`CPU per task, over all ${launched} tasks: mesos-local ${perTask(self)} ms, and what it reaped ` +
+    `(clone programs, helpers, waiters, tasks) ${perTask(reaped)} ms; one node -e 0: ${(((loop.user + loop.system) * 1000) / Number(tasks)).toFixed(1)} ms`);
+' "$((self_after - self_before))" "$((reaped_after - reaped_before))" "$(getconf CLK_TCK)" "$(((runs + 1) * tasks))" "$tasks" "$work/results.json"
