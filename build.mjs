@@ -1,10 +1,11 @@
 // Builds what `npm ci` leaves runnable: the protobuf descriptors and types
 // (build-proto.mjs), one bundle per program (start-up time is paid by every
-// container, so each loads as a single file), the Node-API addon that makes
-// our libc calls, and the waiter program.
+// container, so each loads as a single file), the library (src/index.ts) and
+// its declarations, the Node-API addon that makes our libc calls, and the
+// waiter program.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { buildProto } from './build-proto.mjs';
@@ -33,6 +34,22 @@ await Promise.all(
     }),
   ),
 );
+
+// The library: what `require('mesos-containerizer')` and `import` load.
+// Not minified, so that its users' stack traces read; protobufjs is left to
+// the package's dependency rather than carried a second time.
+await build({
+  entryPoints: ['src/index.ts'],
+  outfile: 'dist/index.js',
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['protobufjs'],
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+buildDeclarations();
 
 const warnings = ['-O2', '-Wall', '-Wextra', '-Werror'];
 const cc = (args) => execFileSync('cc', [...warnings, ...args], { stdio: 'inherit' });
@@ -82,3 +99,38 @@ for (const name of Object.keys(programs)) {
   }
 }
 
+// The library's declarations (tsconfig.lib.json), under dist/types/ as the
+// sources lie. tsc writes one for every module the library imports; only
+// those that the entry's declaration reaches through its imports are kept,
+// so the package carries the types of its surface and not the helper's.
+function buildDeclarations() {
+  const outDir = 'dist/types';
+  rmSync(outDir, { recursive: true, force: true });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.lib.json'], { stdio: 'inherit' });
+  const reached = new Set();
+  const pending = [join(outDir, 'src/index.d.ts')];
+  while (pending.length > 0) {
+    const file = pending.pop();
+    if (reached.has(file)) continue;
+    reached.add(file);
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*)['"](\.{1,2}\/[^'"]*)['"]/g)) {
+      const base = join(dirname(file), specifier);
+      const target = [`${base}.d.ts`, join(base, 'index.d.ts')].find((candidate) => existsSync(candidate));
+      if (target === undefined) throw new Error(`${file} imports ${specifier}, which has no declaration`);
+      pending.push(target);
+    }
+  }
+  const prune = (directory) => {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      const path = join(directory, entry.name);
+      if (entry.isDirectory()) {
+        prune(path);
+        if (readdirSync(path).length === 0) rmSync(path, { recursive: true });
+      } else if (!reached.has(path)) {
+        rmSync(path);
+      }
+    }
+  };
+  prune(outDir);
+}

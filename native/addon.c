@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -124,6 +125,20 @@ FUNCTION(read) {
   size_t length = 0;
   void *data = arg_bytes(&call, 1, &length);
   return call.failed ? bad_arguments(env) : outcome(env, read_some(fd, data, length));
+}
+
+// send(2) with MSG_DONTWAIT: a write to a socket that never blocks, whatever
+// mode the socket's file description (shared with other processes) is in.
+FUNCTION(send_nonblocking) {
+  Call call = begin(env, info);
+  int fd = (int)arg_int(&call, 0);
+  size_t length = 0;
+  void *data = arg_bytes(&call, 1, &length);
+  if (call.failed) return bad_arguments(env);
+  ssize_t sent;
+  do sent = send(fd, data, length, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (sent == -1 && errno == EINTR);
+  return outcome(env, sent);
 }
 
 FUNCTION(fcntl) {
@@ -392,7 +407,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor functions[] = {
       EXPORT(strerror), EXPORT(mount), EXPORT(umount2), EXPORT(unshare), EXPORT(setns),
       EXPORT(sethostname), EXPORT(pivot_root), EXPORT(chdir), EXPORT(getcwd), EXPORT(open), EXPORT(close),
-      EXPORT(read), EXPORT(fcntl), EXPORT(setsid), EXPORT(set_controlling_terminal), EXPORT(getuid),
+      EXPORT(read), EXPORT(send_nonblocking), EXPORT(fcntl), EXPORT(setsid), EXPORT(set_controlling_terminal), EXPORT(getuid),
       EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget), EXPORT(install_exit_handlers),
       EXPORT(exec), EXPORT(sealed_copy), EXPORT(sealed_data), EXPORT(seccomp_export),
       EXPORT(open_in_root), EXPORT(fstat), EXPORT(mkdirat), EXPORT(create_file_at), EXPORT(symlinkat),

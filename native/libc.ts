@@ -100,6 +100,7 @@ interface Addon {
   open(path: string, flags: number, mode: number): number;
   close(fd: number): number;
   read(fd: number, buffer: Uint8Array): number;
+  send_nonblocking(fd: number, buffer: Uint8Array): number;
   fcntl(fd: number, cmd: number, arg: number): number;
   setsid(): number;
   set_controlling_terminal(fd: number): number;
@@ -223,6 +224,17 @@ export function close(fd: number): void {
 export function readSome(fd: number, buffer: Uint8Array): number {
   return check(libc().read(fd, buffer), 'read', `fd ${fd}`);
 }
+
+/**
+ * One send(2) on a socket with MSG_DONTWAIT (and no SIGPIPE): the bytes
+ * sent, or -errno (-EAGAIN when the socket is full). Never blocks, and
+ * leaves the socket's shared mode alone.
+ */
+export function sendNonBlocking(fd: number, buffer: Uint8Array): number {
+  return libc().send_nonblocking(fd, buffer);
+}
+
+export const EAGAIN = 11;
 
 export const F_GETFD = 1;
 export const F_SETFD = 2;

@@ -11,7 +11,7 @@ import { buildSync } from 'esbuild';
 import { LocalAgent, type TaskView } from '../src/agent/local-agent';
 import { findHierarchy, readMounts, readOwnCgroups } from '../src/agent/cgroups/hierarchies';
 import { agentCgroups, cgroupsRootFor } from '../src/agent/work-dir';
-import { launchTask, TaskOptionsError } from '../src/execute/agent';
+import { launchTask, TaskOptionsError } from '../src/agent/standalone/task';
 import { startAgent } from './helpers/local-agent';
 import { commandTask, framework, MasterStub } from './helpers/master-stub';
 import { sleep, testDir, waitFor } from './helpers/process';

@@ -11,7 +11,7 @@ import { formatResourceText, parseResourceText } from '../src/agent/resources';
 import { AcknowledgementError, StatusUpdateManager, type Timers } from '../src/agent/status-update-manager';
 import type { ContainerEnd } from '../src/agent/supervision/container';
 import { parseCheckpointFailure } from '../src/agent/supervision/last-words';
-import { planCommandTask } from '../src/agent/task-info';
+import { planCommandTask, ROOTFS_LABEL } from '../src/agent/task-info';
 import { terminalUpdate } from '../src/agent/terminal-update';
 import { statusUpdateUuid } from '../src/agent/uuid';
 import { commandTask } from './helpers/master-stub';
@@ -315,7 +315,7 @@ t.test('what a TaskInfo becomes, and what is refused', async (t) => {
         rlimit_info: { rlimits: [{ type: 'RLMT_NOFILE', soft: 64, hard: 64 }] },
       },
     }),
-    'root',
+    { agentUser: 'root' },
   );
   t.same(plan, {
     command: { shell: true, value: 'echo hi' },
@@ -326,7 +326,7 @@ t.test('what a TaskInfo becomes, and what is refused', async (t) => {
     memMb: 64,
     gracePeriodMs: 250,
   });
-  t.match(planCommandTask({ ...framework, user: 'nobody' }, commandTask('t', 'id'), 'root'), { user: 'nobody', gracePeriodMs: 3000 });
+  t.match(planCommandTask({ ...framework, user: 'nobody' }, commandTask('t', 'id'), { agentUser: 'root' }), { user: 'nobody', gracePeriodMs: 3000 });
   const refusals: Array<[Partial<Parameters<typeof commandTask>[2]>, RegExp]> = [
     [{ executor: { executor_id: { value: 'e' } } }, /^Failed to launch container: custom executors are not supported by this agent$/],
     [{ command: { value: 'x', uris: [{ value: 'http://x' }] } }, /fetching URIs is not supported/],
@@ -335,12 +335,24 @@ t.test('what a TaskInfo becomes, and what is refused', async (t) => {
     [{ command: { value: 'x', environment: { variables: [{ name: 'S', type: 'SECRET' }] } } }, /the SECRET environment variable 'S' is not supported/],
   ];
   for (const [more, message] of refusals) {
-    const refused = planCommandTask(framework, commandTask('t', 'true', more), 'root');
+    const refused = planCommandTask(framework, commandTask('t', 'true', more), { agentUser: 'root' });
     t.match(refused, { refused: true, state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message });
   }
-  t.match(planCommandTask(framework, commandTask('t', 'true', { command: { shell: true } }), 'root'), {
+  t.match(planCommandTask(framework, commandTask('t', 'true', { command: { shell: true } }), { agentUser: 'root' }), {
     refused: true,
     state: 'TASK_ERROR',
     message: 'Shell command is not specified',
   });
+
+  const labelled = (...values: unknown[]) =>
+    commandTask('t', 'true', { labels: { labels: values.map((value) => ({ key: ROOTFS_LABEL, value })) } });
+  t.match(planCommandTask(framework, labelled('/srv/root'), { agentUser: 'root', rootfsLabel: true }), { rootfs: '/srv/root' });
+  t.match(planCommandTask(framework, labelled('/srv/root'), { agentUser: 'root' }), {
+    refused: true,
+    state: 'TASK_FAILED',
+    message: `Failed to launch container: the label '${ROOTFS_LABEL}' (a root filesystem directory) is not supported by this agent`,
+  });
+  t.match(planCommandTask(framework, labelled('srv'), { agentUser: 'root', rootfsLabel: true }), { refused: true, state: 'TASK_ERROR', message: /must be an absolute path/ });
+  t.match(planCommandTask(framework, labelled('/a', '/b'), { agentUser: 'root', rootfsLabel: true }), { refused: true, message: /is given 2 times/ });
+  t.notOk('rootfs' in planCommandTask(framework, commandTask('t', 'true', { labels: { labels: [{ key: 'other', value: '/x' }] } }), { agentUser: 'root' }));
 });

@@ -102,7 +102,7 @@ t.test('the exec notification fd', { skip: isRoot ? false : 'needs root' }, asyn
       pipe,
       beforeGoAhead: async (pid) => {
         // Once launch handles signals, as the agent's kill does.
-        const { catchesEverySignal } = await import('../src/execute/agent');
+        const { catchesEverySignal } = await import('../src/agent/standalone/task');
         for (let i = 0; i < 500 && !catchesEverySignal(pid); i++) await sleep(5);
         process.kill(pid, 'SIGTERM');
         await sleep(50);

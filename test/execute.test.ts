@@ -1,21 +1,23 @@
-// mesos-execute and its embedded agent, end to end as root: the task runs
-// isolated (its own pid 1, hostname, /etc/hosts and /etc/hostname, network
-// with only loopback, up, and mounts that never reach us; the host's own
-// files and hostname stay as they were), exit codes and signals become
-// Mesos's states and messages, --kill_after and Ctrl-C kill, the memory
-// limit is enforced, and nothing is left behind: no processes, cgroups,
-// runtime directories or mounts. Run `npm run build` first: the tests run
-// bin/mesos-execute and native/build/clone.
+// mesos-execute with its local cluster, and the standalone task library
+// under it, end to end as root: the task runs isolated (its own pid 1,
+// hostname, /etc/hosts and /etc/hostname, network with only loopback, up,
+// and mounts that never reach us; the host's own files and hostname stay
+// as they were), exit codes and signals become Mesos's states and
+// messages, --kill_after and Ctrl-C kill, the memory limit is enforced,
+// and nothing is left behind: no processes, cgroups, work or runtime
+// directories or mounts. With the local cluster our lines are on stderr
+// and the task's output on stdout. Run `npm run build` first: the tests
+// run bin/mesos-execute and native/build/clone.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchTask, runTask, type TaskStatus } from '../src/execute/agent';
+import { launchTask, runTask, type TaskStatus } from '../src/agent/standalone/task';
 import { parseDuration } from '../src/execute/duration';
-import { parseResources } from '../src/execute/resources';
-import { describeWaitStatus, formatBytes } from '../src/execute/status';
+import { parseResources } from '../src/agent/standalone/resources';
+import { describeWaitStatus, formatBytes } from '../src/agent/standalone/status';
 import { testDir } from './helpers/process';
 import { findBusybox, isStatic, makeBusyboxRootfs, type Rootfs } from './helpers/rootfs';
 import { cleanEnv, EXECUTE, isRoot, ROOT, run, type Result } from './helpers/run';
@@ -80,7 +82,9 @@ t.test('missing --name or --command is a usage error, as in Mesos', async (t) =>
 
 t.test('what this mesos-execute cannot honour is refused in one line', async (t) => {
   const cases: Array<[string[], RegExp]> = [
-    [['--master=10.0.0.1:5050'], /^--master=10\.0\.0\.1:5050 is not supported yet/],
+    [['--master=zk://10.0.0.1:2181/mesos'], /^Master 'zk:\/\/10\.0\.0\.1:2181\/mesos' is not supported: this client does not detect masters through ZooKeeper; give HOST:PORT or http:\/\/HOST:PORT$/m],
+    [['--master=10.0.0.1'], /^Master '10\.0\.0\.1' is not supported: expected a host and a port/],
+    [['--master=127.0.0.1:1', '--rootfs=/srv'], /^Flag --rootfs is only for --master=local/],
     [['--docker_image=busybox'], /^Flag --docker_image is not supported yet/],
     [['--appc_image=busybox'], /^Flag --appc_image is not supported yet/],
     [['--volumes=[]'], /^Flag --volumes is not supported yet/],
@@ -88,24 +92,19 @@ t.test('what this mesos-execute cannot honour is refused in one line', async (t)
     [['--package=x.tgz'], /^Flag --package is not supported yet/],
     [['--principal=me'], /^Flag --principal is not supported yet/],
     [['--framework_capabilities=GPU_RESOURCES'], /^Flag --framework_capabilities is not supported yet/],
-    [['--checkpoint'], /^Flag --checkpoint is not supported yet/],
-    [['--tty'], /^Flag --tty is not supported yet/],
-    [['--role=web'], /^Flag --role=web is not supported yet/],
     [['--containerizer=docker'], /^Flag --containerizer=docker is not supported yet/],
     [['--containerizer=other'], /^Unsupported containerizer: other$/m],
     [['--content_type=xml'], /^Invalid content type 'xml'$/m],
+    [['--resources=cpus:x'], /^Failed to parse resources 'cpus:x': /],
+    [['--effective_capabilities={"capabilities":["NO_SUCH"]}'], /^Invalid --effective_capabilities: Failed to find enum for 'NO_SUCH' in field 'capabilities\[0\]'$/m],
   ];
-  // Past the flags themselves, what is refused is checked by an agent that could run the task.
   if (isRoot) {
     cases.push(
-      [['--resources=cpus:100000'], /^The local agent can't offer 'cpus:100000'/],
-      [['--resources=gpus:1'], /^Failed to parse resources 'gpus:1': /],
+      [['--checkpoint'], /^Flag --checkpoint is not supported with --master=local/],
       [['--rootfs=/no/such/rootfs'], /^Root filesystem '\/no\/such\/rootfs' does not exist$/m],
-      [['--effective_capabilities={"capabilities":["NO_SUCH"]}'], /^Invalid --effective_capabilities: Failed to find enum for 'NO_SUCH' in field 'capabilities\[0\]'$/m],
-      [['--rlimits={"rlimits":[{"type":"RLMT_CPU","soft":1}]}'], /^Invalid --rlimits: rlimits\[0\]: Invalid rlimit values/],
     );
   } else {
-    cases.push([[], /^The embedded agent needs root/]);
+    cases.push([[], /^The local cluster needs root/]);
   }
   for (const [args, message] of cases) {
     const result = execute(['--name=x', '--command=true', ...args]);
@@ -114,9 +113,32 @@ t.test('what this mesos-execute cannot honour is refused in one line', async (t)
     t.equal(result.stderr.split('\n').length, 2, `${args.join(' ')}: one line`);
     t.match(result.stderr, message);
   }
-  const task = execute(['--task={}']);
-  t.equal(task.code, 1);
-  t.match(task.stderr, /^Flag --task is not supported yet/);
+  const both = execute(['--task={}', '--name=x']);
+  t.equal(both.code, 1);
+  t.match(both.stderr, /^'--name, --command, --env, --appc_image, --docker_image, --volumes' can only be set when both '--task' and '--task_group' are not set\n\nUsage:/);
+  const bad = execute(['--task={"name":"x"}']);
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /^Failed to load flag 'task': Failed to load value '\{\\"name\\":\\"x\\"\}': Missing required fields: task_id, agent_id\n\nUsage:/);
+});
+
+t.test('what only the local agent can tell is said once the cluster is up', { skip: !isRoot && 'needs root' }, async (t) => {
+  await leavingNothingBehind(t, async () => {
+    const big = execute(['--name=big', '--command=true', '--resources=cpus:100000']);
+    t.equal(big.code, 1);
+    t.equal(big.stdout, '');
+    t.match(big.stderr, /^Subscribed with ID [0-9a-f-]{36}-0000\nThe local agent can't offer 'cpus:100000': it has 'cpus:\d+; mem:\d+; disk:\d+; ports:\[[0-9-, ]+\]'\n$/);
+
+    const rlimits = execute(['--name=rl', '--command=true', '--rlimits={"rlimits":[{"type":"RLMT_CPU","soft":1}]}']);
+    t.equal(rlimits.code, 1);
+    t.match(lastUpdate(rlimits.stderr), /^Received status update TASK_ERROR for task 'rl'\n  message: '.*Invalid rlimit values.*'\n  source: SOURCE_AGENT\n  reason: REASON_TASK_INVALID\n$/);
+
+    const tty = execute(['--name=tty', '--command=true', '--tty']);
+    t.equal(tty.code, 1);
+    t.match(lastUpdate(tty.stderr), /TASK_FAILED for task 'tty'\n  message: 'Failed to launch container: a terminal is not supported by this agent'/);
+
+    const role = execute(['--name=role', '--command=true', '--role=web']);
+    t.equal(role.code, 0, role.stderr);
+  });
 });
 
 // ------------------------------------------------------------ containers
@@ -167,10 +189,20 @@ function cgroupsNamed(prefix: string): string[] {
   return found;
 }
 
+/** The local clusters' fresh work directories. */
+function clusterDirectories(): string[] {
+  try {
+    return readdirSync(join(tmpdir(), 'mesos', 'work')).map((name) => join('mesos', 'work', name));
+  } catch {
+    return [];
+  }
+}
+
 function leftovers(): Leftovers {
   return {
-    runtimeDirectories: readdirSync(tmpdir()).filter((name) => name.startsWith('mesos-execute-')),
-    cgroups: cgroupsNamed('mesos-execute-'),
+    // The standalone library's runtime directories, and the local clusters' work directories.
+    runtimeDirectories: [...readdirSync(tmpdir()).filter((name) => name.startsWith('mesos-execute-')), ...clusterDirectories()],
+    cgroups: [...cgroupsNamed('mesos-execute-'), ...cgroupsNamed('mesos-agent-')],
     mounts: readFileSync('/proc/self/mountinfo', 'utf8'),
     host: hostFiles(),
   };
@@ -219,15 +251,15 @@ async function leavingNothingBehind(t: Test, body: () => Promise<void>): Promise
   }
 }
 
-/** The status update blocks of mesos-execute's stdout, in order: "TASK_RUNNING", ... */
-function states(stdout: string): string[] {
-  return [...stdout.matchAll(/^Received status update (TASK_[A-Z_]+) for task '[^']*'$/gm)].map((match) => match[1]!);
+/** The status update blocks of mesos-execute's lines, in order: "TASK_RUNNING", ... */
+function states(lines: string): string[] {
+  return [...lines.matchAll(/^Received status update (TASK_[A-Z_]+) for task '[^']*'$/gm)].map((match) => match[1]!);
 }
 
 /** The lines under the last status update. */
-function lastUpdate(stdout: string): string {
-  const at = stdout.lastIndexOf('Received status update');
-  return at === -1 ? '' : stdout.slice(at);
+function lastUpdate(lines: string): string {
+  const at = lines.lastIndexOf('Received status update');
+  return at === -1 ? '' : lines.slice(at);
 }
 
 function haveMemoryController(): boolean {
@@ -258,13 +290,14 @@ t.test('a task runs isolated: its own pid 1, hostname, loopback-only network and
       'echo "lo=$(ip -o link show lo)"',
       'echo "procs=$(ls /proc | grep -c "^[0-9]")"',
       'echo "cwd=$(pwd)"',
+      'echo "sandbox=$MESOS_SANDBOX"',
     ].join('; ');
     const result = execute(['--name=isolated', `--command=${script}`]);
     t.equal(result.code, 0, result.stderr);
     const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(result.stdout)?.[1];
-    t.match(result.stdout, /^Subscribed with ID [0-9a-f-]{36}-0000\nSubmitted task 'isolated' to agent '[0-9a-f-]{36}-S0'\n/);
-    t.same(states(result.stdout), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
-    t.equal(lastUpdate(result.stdout), "Received status update TASK_FINISHED for task 'isolated'\n  message: 'Command exited with status 0'\n  source: SOURCE_EXECUTOR\n");
+    t.match(result.stderr, /^Subscribed with ID [0-9a-f-]{36}-0000\nSubmitted task 'isolated' to agent '[0-9a-f-]{36}-S0'\n/);
+    t.same(states(result.stderr), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    t.equal(lastUpdate(result.stderr), "Received status update TASK_FINISHED for task 'isolated'\n  message: 'Command exited with status 0'\n  source: SOURCE_EXECUTOR\n");
     t.not(value('pidns'), ourPidNamespace, 'a pid namespace of its own');
     t.ok(Number(value('pid')) < 50, `a small pid in its namespace (${value('pid')})`);
     t.match(value('pid1'), /mesos-containerizer/, 'pid 1 is the helper that waits for the task');
@@ -280,7 +313,8 @@ t.test('a task runs isolated: its own pid 1, hostname, loopback-only network and
     t.equal(value('links'), '1', 'only one network interface');
     t.match(value('lo'), /^1: lo: <[^>]*\bUP\b/, 'loopback, up');
     t.ok(Number(value('procs')) < 20, `only its own processes in /proc (${value('procs')})`);
-    t.equal(value('cwd'), tmpdir(), 'the working directory is ours');
+    t.match(value('cwd'), /\/slaves\/[0-9a-f-]+-S0\/frameworks\/[0-9a-f-]+-0000\/executors\/isolated\/runs\/[0-9a-f-]{36}$/, 'the working directory is the sandbox');
+    t.equal(value('sandbox'), value('cwd'), 'MESOS_SANDBOX names it');
     t.equal(processesIn(value('pidns')!).length, 0, 'no process of the container is left');
   });
 });
@@ -289,14 +323,14 @@ t.test('exit codes and signals become task states', rootOnly, async (t) => {
   await leavingNothingBehind(t, async () => {
     const failed = execute(['--name=three', '--command=exit 3']);
     t.equal(failed.code, 1);
-    t.same(states(failed.stdout), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
-    t.equal(lastUpdate(failed.stdout), "Received status update TASK_FAILED for task 'three'\n  message: 'Command exited with status 3'\n  source: SOURCE_EXECUTOR\n");
+    t.same(states(failed.stderr), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
+    t.equal(lastUpdate(failed.stderr), "Received status update TASK_FAILED for task 'three'\n  message: 'Command exited with status 3'\n  source: SOURCE_EXECUTOR\n");
 
     const signalled = execute(['--name=nine', '--command=kill -9 $$']);
     t.equal(signalled.code, 1);
-    t.equal(lastUpdate(signalled.stdout), "Received status update TASK_FAILED for task 'nine'\n  message: 'Command terminated with signal Killed'\n  source: SOURCE_EXECUTOR\n");
+    t.equal(lastUpdate(signalled.stderr), "Received status update TASK_FAILED for task 'nine'\n  message: 'Command terminated with signal Killed'\n  source: SOURCE_EXECUTOR\n");
 
-    const env = execute(['--name=env', '--command=echo "FOO=$FOO TASK=$MESOS_TASK_ID"', '--env={"FOO":"bar baz"}']);
+    const env = execute(['--name=env', '--command=echo "FOO=$FOO TASK=$MESOS_EXECUTOR_ID"', '--env={"FOO":"bar baz"}']);
     t.equal(env.code, 0, env.stderr);
     t.match(env.stdout, /^FOO=bar baz TASK=env$/m);
 
@@ -320,7 +354,7 @@ t.test('exit codes and signals become task states', rootOnly, async (t) => {
 
     const launchFailure = execute(['--name=nouser', '--user=no-such-user-here', '--command=true']);
     t.equal(launchFailure.code, 1);
-    t.match(lastUpdate(launchFailure.stdout), /^Received status update TASK_FAILED for task 'nouser'\n  message: 'Failed to launch container: .*'\n  source: SOURCE_AGENT\n  reason: REASON_CONTAINER_LAUNCH_FAILED\n$/);
+    t.match(lastUpdate(launchFailure.stderr), /^Received status update TASK_FAILED for task 'nouser'\n  message: 'Failed to launch container: .*'\n  source: SOURCE_AGENT\n  reason: REASON_CONTAINER_LAUNCH_FAILED\n$/);
   });
 });
 
@@ -330,9 +364,9 @@ t.test('--kill_after kills the task: TASK_KILLING, then TASK_KILLED', rootOnly, 
     const result = execute(['--name=sleepy', '--command=echo "pidns=$(readlink /proc/self/ns/pid)"; exec sleep 60', '--kill_after=300ms']);
     t.ok(Date.now() - started < 20_000, 'killed long before the sleep ends');
     t.equal(result.code, 1);
-    t.same(states(result.stdout), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
-    t.match(result.stdout, /^Asked to kill task 'sleepy' on agent '[0-9a-f-]+-S0'$/m);
-    t.equal(lastUpdate(result.stdout), "Received status update TASK_KILLED for task 'sleepy'\n  message: 'Command terminated with signal Terminated'\n  source: SOURCE_EXECUTOR\n");
+    t.same(states(result.stderr), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
+    t.match(result.stderr, /^Asked to kill task 'sleepy' on agent '[0-9a-f-]+-S0'$/m);
+    t.equal(lastUpdate(result.stderr), "Received status update TASK_KILLED for task 'sleepy'\n  message: 'Command terminated with signal Terminated'\n  source: SOURCE_EXECUTOR\n");
     const namespace = /^pidns=(.*)$/m.exec(result.stdout)?.[1];
     t.ok(namespace, 'the task said where it ran');
     if (namespace !== undefined) t.same(processesIn(namespace), [], 'no process is left');
@@ -340,7 +374,7 @@ t.test('--kill_after kills the task: TASK_KILLING, then TASK_KILLED', rootOnly, 
     // A task that ignores SIGTERM is killed after the grace period.
     const stubborn = execute(['--name=stubborn', '--command=trap "" TERM; while :; do sleep 0.1; done', '--kill_after=300ms']);
     t.equal(stubborn.code, 1);
-    t.equal(lastUpdate(stubborn.stdout), "Received status update TASK_KILLED for task 'stubborn'\n  message: 'Command terminated with signal Killed'\n  source: SOURCE_EXECUTOR\n");
+    t.equal(lastUpdate(stubborn.stderr), "Received status update TASK_KILLED for task 'stubborn'\n  message: 'Command terminated with signal Killed'\n  source: SOURCE_EXECUTOR\n");
   });
 });
 
@@ -350,12 +384,12 @@ t.test('Ctrl-C (SIGINT) kills the task and reports TASK_KILLED', rootOnly, async
     t.teardown(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
+    let lines = '';
+    child.stderr.setEncoding('utf8');
     const running = new Promise<void>((resolve) => {
-      child.stdout.on('data', (chunk: string) => {
-        stdout += chunk;
-        if (stdout.includes('TASK_RUNNING')) resolve();
+      child.stderr.on('data', (chunk: string) => {
+        lines += chunk;
+        if (lines.includes('TASK_RUNNING')) resolve();
       });
     });
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
@@ -363,8 +397,8 @@ t.test('Ctrl-C (SIGINT) kills the task and reports TASK_KILLED', rootOnly, async
     child.kill('SIGINT');
     const code = await exited;
     t.equal(code, 1);
-    t.same(states(stdout), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
-    t.match(lastUpdate(stdout), /message: 'Command terminated with signal Terminated'/);
+    t.same(states(lines), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
+    t.match(lastUpdate(lines), /message: 'Command terminated with signal Terminated'/);
   });
 });
 
@@ -372,9 +406,9 @@ t.test('a task over its memory limit is OOM-killed and reported as a limitation'
   await leavingNothingBehind(t, async () => {
     const result = execute(['--name=hungry', '--resources=cpus:0.5;mem:64', '--command=dd if=/dev/zero of=/dev/null bs=300M count=1']);
     t.equal(result.code, 1);
-    t.same(states(result.stdout), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
+    t.same(states(result.stderr), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FAILED']);
     t.match(
-      lastUpdate(result.stdout),
+      lastUpdate(result.stderr),
       /^Received status update TASK_FAILED for task 'hungry'\n  message: 'Memory limit exceeded: Requested: 64MB Maximum Used: \d+[KMG]?B'\n  source: SOURCE_AGENT\n  reason: REASON_CONTAINER_LIMITATION_MEMORY\n  resource limit violation: mem:\d+\n$/,
     );
     const within = execute(['--name=modest', '--resources=cpus:0.5;mem:64', '--command=dd if=/dev/zero of=/dev/null bs=8M count=1']);
@@ -402,7 +436,7 @@ t.test('a task in a busybox rootfs sees only the rootfs', { skip: rootOnly.skip 
     const result = execute(['--name=boxed', `--rootfs=${rootfs.path}`, `--command=${script}`]);
     t.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
     const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(result.stdout)?.[1];
-    t.same(states(result.stdout), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
+    t.same(states(result.stderr), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_FINISHED']);
     t.match(value('hostname'), /^[0-9a-f-]{36}$/);
     t.equal(value('etc_hostname'), value('hostname'), '/etc/hostname says the same');
     t.equal(value('etc_hosts'), '1', '/etc/hosts names the container');

@@ -20,7 +20,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waiterPath } from '../native/libc';
-import { catchesEverySignal } from '../src/execute/agent';
+import { catchesEverySignal } from '../src/agent/standalone/task';
 import { makeBusyboxRootfs, type BusyboxRootfs } from './helpers/busybox-rootfs';
 import { ControlPipe, describe, exited, helperEnv, readStatus, WITHOUT_TAP } from './helpers/fuzz';
 import { killQuietly, sleep, testDir } from './helpers/process';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { launchTask, type Task, type TaskStatus } from '../src/execute/agent';
+import { launchTask, type Task, type TaskStatus } from '../src/agent/standalone/task';
 import { isRoot } from './helpers/run';
 
 const CONTAINERS = 50;

@@ -4,67 +4,18 @@
 // given and exits 0 within 10 s; flag errors and a port in use in one line
 // with exit status 1; --num_slaves=2 gives two agents; without --work_dir,
 // SIGINT removes the directory it made. Run `npm run build` first.
-import t, { type Test } from 'tap';
-import { type ChildProcess, spawn } from 'node:child_process';
+import t from 'tap';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { agentCgroups, cgroupsRootFor } from '../src/agent/work-dir';
 import { freePort, launch, nextOffer, portIsFree, processesUnder, ROOT_FRAMEWORK, updatesUntil } from './helpers/local-cluster';
 import { request, subscribed } from './helpers/master';
-import { finishedText, testDir } from './helpers/process';
-import { cleanEnv, isRoot, ROOT, run } from './helpers/run';
+import { exitWithin, LOCAL, localEnv, startLocal } from './helpers/mesos-local';
+import { testDir } from './helpers/process';
+import { isRoot, run } from './helpers/run';
 
-const LOCAL = resolve(ROOT, 'bin', 'mesos-local');
 const rootOnly = { skip: !isRoot && 'needs root (namespaces, mounts and cgroups)' };
-
-/** The test runner's environment without any MESOS_* variable, plus `extra`. */
-function localEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = cleanEnv();
-  for (const key of Object.keys(env)) if (key.startsWith('MESOS_')) delete env[key];
-  return { ...env, ...extra };
-}
-
-interface Running {
-  readonly child: ChildProcess;
-  /** The first line on stdout. */
-  readonly line: string;
-  readonly url: string;
-  readonly exited: ReturnType<typeof finishedText>;
-}
-
-/** Starts mesos-local and waits for its first line; it is ended when `t` ends, however the test went. */
-async function startLocal(t: Test, args: string[], env: NodeJS.ProcessEnv = localEnv()): Promise<Running> {
-  const child = spawn(LOCAL, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = finishedText(child);
-  t.teardown(async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      if (text.includes('\n')) resolve(text.slice(0, text.indexOf('\n')));
-    });
-    void exited.then((result) => reject(new Error(`mesos-local exited (${result.code}) before its first line: ${result.stderr}`)));
-  });
-  return { child, line, url: line.replace(/^Master started at /, ''), exited };
-}
-
-/** Resolves with the exit, or rejects after `ms`. */
-async function exitWithin(running: Running, ms: number) {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([running.exited, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 t.test('--help: the flags, and where --ip differs from Mesos', async (t) => {
   const result = run(LOCAL, ['--help'], { env: localEnv() });

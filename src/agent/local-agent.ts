@@ -15,6 +15,7 @@ import { complain } from '../subcommand/output';
 import { destroyTree } from './cgroups/tree';
 import { ContainerConfigError, containerConfig, DEFAULT_PIDS_LIMIT } from './container-config';
 import { agentResources, machineProbe, type MachineProbe } from './probe';
+import { checkRootfs } from './rootfs';
 import { StatusUpdateManager, type Timers } from './status-update-manager';
 import { Container } from './supervision/container';
 import { type CommandPlan, DEFAULT_KILL_GRACE_PERIOD_MS, durationMs, planCommandTask } from './task-info';
@@ -38,6 +39,16 @@ export interface LocalAgentOptions {
   readonly cgroupsRoot?: string;
   /** The most processes a container may hold at once; default 4096. */
   readonly pidsLimit?: number;
+  /**
+   * 'host' (default, as Mesos's agent without a network isolator): tasks
+   * share the machine's network and hostname. 'isolated': each task gets a
+   * network namespace with only loopback, and its container id as hostname.
+   */
+  readonly network?: 'host' | 'isolated';
+  /** Where every task's stdout and stderr go, instead of the files in its sandbox (fds this agent's process holds). */
+  readonly taskOutput?: { readonly stdout: number; readonly stderr: number };
+  /** Take ROOTFS_LABEL: a task may name a directory of this machine as its root filesystem. */
+  readonly rootfsLabel?: boolean;
   /** Status update retries: Mesos's 10 s, doubling to 10 min. */
   readonly statusUpdateRetryIntervalMinMs?: number;
   readonly statusUpdateRetryIntervalMaxMs?: number;
@@ -187,7 +198,7 @@ export class LocalAgent implements Agent {
       end,
     };
     this.runs.set(key(frameworkId, taskId), run);
-    const plan = planCommandTask(framework, task, this.agentUser);
+    const plan = planCommandTask(framework, task, { agentUser: this.agentUser, rootfsLabel: this.options.rootfsLabel ?? false });
     if (plan.refused) {
       this.finish(run, { state: plan.state, source: 'SOURCE_AGENT', reason: plan.reason, message: plan.message });
       return;
@@ -286,18 +297,26 @@ export class LocalAgent implements Agent {
   /** The task's sandbox, with its stdout and stderr, and its container. */
   private launch(run: Run, plan: CommandPlan): void {
     const { framework, frameworkId, taskId, containerId } = run;
+    const launchFailed = (message: string) =>
+      this.finish(run, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${message}` });
+    let rootfs: string | undefined;
+    if (plan.rootfs !== undefined) {
+      const checked = checkRootfs(plan.rootfs);
+      if (checked.problem !== undefined) return launchFailed(checked.problem);
+      rootfs = checked.path;
+    }
     let stdout: number | undefined;
     let stderr: number | undefined;
+    const given = this.options.taskOutput;
     try {
       mkdirSync(run.sandbox, { recursive: true });
-      stdout = openSync(`${run.sandbox}/stdout`, 'a', 0o644);
-      stderr = openSync(`${run.sandbox}/stderr`, 'a', 0o644);
+      stdout = given === undefined ? openSync(`${run.sandbox}/stdout`, 'a', 0o644) : given.stdout;
+      stderr = given === undefined ? openSync(`${run.sandbox}/stderr`, 'a', 0o644) : given.stderr;
     } catch (error) {
-      for (const fd of [stdout, stderr]) if (fd !== undefined) closeSync(fd);
-      const message = `Failed to launch container: Failed to create sandbox '${run.sandbox}': ${(error as Error).message}`;
-      this.finish(run, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message });
-      return;
+      if (given === undefined) for (const fd of [stdout, stderr]) if (fd !== undefined) closeSync(fd);
+      return launchFailed(`Failed to create sandbox '${run.sandbox}': ${(error as Error).message}`);
     }
+    const isolated = this.options.network === 'isolated';
     try {
       const config = containerConfig({
         containerId,
@@ -314,10 +333,10 @@ export class LocalAgent implements Agent {
           },
           plan.environment,
         ),
-        workingDirectory: run.sandbox,
+        // In a root filesystem of its own the task starts at its root: the sandbox is not in there.
+        ...(rootfs === undefined ? { workingDirectory: run.sandbox } : { rootfs }),
         ...(plan.user === undefined ? {} : { user: plan.user }),
-        // As Mesos's agent without a network isolator: the host's network and hostname.
-        network: { isolated: false },
+        network: isolated ? { isolated: true, hostname: containerId } : { isolated: false },
         ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
         ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
         ...(plan.rlimits === undefined ? {} : { rlimits: plan.rlimits }),
@@ -327,7 +346,7 @@ export class LocalAgent implements Agent {
         cgroups: { name: containerId, root: this.cgroupsRoot, onRoot: (path) => recordCgroup(this.workDir, path) },
         stdout,
         stderr,
-        stderrFile: `${run.sandbox}/stderr`,
+        ...(given === undefined ? { stderrFile: `${run.sandbox}/stderr` } : {}),
         warn: this.warn,
         onStarting: () => this.send(run, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' }),
         onRunning: () => this.send(run, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' }),
@@ -339,8 +358,10 @@ export class LocalAgent implements Agent {
       return;
     } finally {
       // The helper has its own copies.
-      closeSync(stdout!);
-      closeSync(stderr!);
+      if (given === undefined) {
+        closeSync(stdout!);
+        closeSync(stderr!);
+      }
     }
     void run.container.ended.then((end) => this.finish(run, terminalFields(terminalUpdate(end))));
   }
@@ -377,3 +398,4 @@ export class LocalAgent implements Agent {
     run.end();
   }
 }
+

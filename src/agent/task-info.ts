@@ -4,10 +4,17 @@
 // its cpu and memory limits and its kill grace period. What this agent
 // can't honour (custom executors, URIs to fetch, images, volumes, CNI
 // networks, secrets, ...) is refused with a terminal update, never ignored.
-// Pure.
+// A root filesystem directory of this machine comes in a label of ours
+// (ROOTFS_LABEL), taken only by an agent told to take it. Pure.
 import type { CommandInfo, FrameworkInfo, TaskInfo } from '../master/types';
 import type { TaskCommand, TaskRLimit } from './launch-info';
 import { scalarOf } from './resources';
+
+/**
+ * The label that gives a task a directory of the agent's machine as its
+ * root filesystem; only agents started with `rootfsLabel` take it.
+ */
+export const ROOTFS_LABEL = 'mesos-containerizer.rootfs';
 
 /** Mesos's command executor gives a killed task 3 s unless its kill policy says otherwise. */
 export const DEFAULT_KILL_GRACE_PERIOD_MS = 3000;
@@ -19,6 +26,8 @@ export interface CommandPlan {
   readonly environment: ReadonlyArray<{ readonly name: string; readonly value: string }>;
   /** The user to run as; none: the agent's own. */
   readonly user?: string;
+  /** A root filesystem directory, from ROOTFS_LABEL (not yet checked on the machine). */
+  readonly rootfs?: string;
   readonly effectiveCapabilities?: readonly string[];
   readonly boundingCapabilities?: readonly string[];
   readonly rlimits?: readonly TaskRLimit[];
@@ -71,8 +80,30 @@ function commandOf(command: CommandInfo): TaskCommand | Refusal {
   return { shell: false, value: command.value, arguments: command.arguments ?? [command.value] };
 }
 
+/** The ROOTFS_LABEL's value, if the task has the label; a Refusal when it can't be taken. */
+function rootfsOf(task: TaskInfo, takeLabel: boolean): string | Refusal | undefined {
+  const labels = (task.labels?.['labels'] ?? []) as unknown[];
+  const values = (Array.isArray(labels) ? labels : [])
+    .filter((label): label is Json => isObject(label) && label['key'] === ROOTFS_LABEL)
+    .map((label) => label['value']);
+  if (values.length === 0) return undefined;
+  if (!takeLabel) return notSupported(`the label '${ROOTFS_LABEL}' (a root filesystem directory) is`);
+  const [value] = values;
+  if (values.length > 1) return invalid(`The label '${ROOTFS_LABEL}' is given ${values.length} times`);
+  if (typeof value !== 'string' || !value.startsWith('/')) return invalid(`The label '${ROOTFS_LABEL}' must be an absolute path`);
+  return value;
+}
+
+export interface PlanOptions {
+  /** The agent's own user: a task of that user needs no change of user. */
+  readonly agentUser: string;
+  /** Whether ROOTFS_LABEL is taken. */
+  readonly rootfsLabel?: boolean;
+}
+
 /** What the container of `task` runs and with which limits, or why it won't. */
-export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, agentUser: string): CommandPlan | Refusal {
+export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, options: PlanOptions): CommandPlan | Refusal {
+  const { agentUser } = options;
   if (task.executor !== undefined) return notSupported('custom executors are');
   const command = task.command;
   if (command === undefined) return invalid('Task should have at least one (but not both) of CommandInfo or ExecutorInfo present');
@@ -127,6 +158,8 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, agentU
     }
   }
 
+  const rootfs = rootfsOf(task, options.rootfsLabel ?? false);
+  if (typeof rootfs === 'object') return rootfs;
   const parsed = commandOf(command);
   if ('refused' in parsed) return parsed;
   // Mesos runs the task as its command's user, else as its framework's.
@@ -137,6 +170,7 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, agentU
     command: parsed,
     environment,
     ...(user === undefined || user === '' || user === agentUser ? {} : { user }),
+    ...(rootfs === undefined ? {} : { rootfs }),
     ...(effective === undefined ? {} : { effectiveCapabilities: effective }),
     ...(bounding === undefined ? {} : { boundingCapabilities: bounding }),
     ...(rlimits === undefined ? {} : { rlimits }),

@@ -12,10 +12,11 @@
 // cgroups with whatever still runs in them and every cgroup nested there,
 // its runtime directories and its sandboxes.
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findHierarchy, readMounts, readOwnCgroups, type Controller } from './cgroups/hierarchies';
 import { destroyTree } from './cgroups/tree';
+import { createPidFile, livePid } from './pid-file';
 
 export interface WorkDir {
   readonly root: string;
@@ -53,36 +54,21 @@ export function agentCgroups(root: string): string[] {
   return [...new Set(paths.map((hierarchy) => join(hierarchy.parent, root)))];
 }
 
-/** A process's start time (/proc/<pid>/stat, field 22), telling a pid from a later one. */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Takes the work directory for this process; throws when a live agent holds
  * it. Returns the release.
  */
 export function lockWorkDir(workDir: WorkDir): () => void {
   mkdirSync(join(workDir.lockFile, '..'), { recursive: true });
-  const mine = `${process.pid} ${startTime(process.pid) ?? ''}\n`;
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = openSync(workDir.lockFile, 'wx', 0o644);
-      writeSync(fd, mine);
-      closeSync(fd);
+      createPidFile(workDir.lockFile);
       return () => rmSync(workDir.lockFile, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
     }
-    const [pid, started] = readFileSync(workDir.lockFile, 'utf8').trim().split(' ');
-    if (pid !== undefined && /^\d+$/.test(pid) && startTime(Number(pid)) === started && started !== undefined) {
-      throw new Error(`The work directory '${workDir.root}' is in use by the agent with pid ${pid}`);
-    }
+    const holder = livePid(workDir.lockFile);
+    if (holder !== undefined) throw new Error(`The work directory '${workDir.root}' is in use by the agent with pid ${holder}`);
     // Its agent is gone.
     rmSync(workDir.lockFile, { force: true });
   }

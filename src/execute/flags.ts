@@ -8,7 +8,7 @@ import type { FlagSpecs } from '../subcommand/flags';
 export const executeFlags = {
   master: {
     type: 'string',
-    help: "The Mesos master to run the task through. Only 'local' is supported: an\nembedded master and agent that run the task on this machine.",
+    help: "The Mesos master to run the task through: HOST:PORT or http://HOST:PORT,\nor 'local' for a master and an agent in this process (on 127.0.0.1 and a\nfree port), which run the task on this machine.",
     default: 'local',
   },
   name: { type: 'string', help: "The task's name; also its id." },
@@ -45,23 +45,30 @@ export const executeFlags = {
   },
   rootfs: {
     type: 'string',
-    help: "A directory to use as the task's root filesystem. Without one the task\nsees the host's filesystem, in private namespaces.",
+    help: "A directory to use as the task's root filesystem (with --master=local\nonly). Without one the task sees the host's filesystem, in private\nnamespaces.",
   },
   user: { type: 'string', help: 'The user to run the command as.' },
-  role: { type: 'string', help: "The role to register with. Only '*' is offered here.", default: '*' },
+  role: { type: 'string', help: 'The role to register with.', default: '*' },
   containerizer: { type: 'string', help: "The containerizer of the task. Only 'mesos' is supported.", default: 'mesos' },
   content_type: {
     type: 'string',
-    help: "The content type of scheduler messages, 'json' or 'protobuf'. With the\nembedded master nothing goes over the wire, so either will do.",
+    help: "The content type of scheduler calls and events, 'json' or 'protobuf'.",
     default: 'protobuf',
   },
   partition_aware: { type: 'bool', help: 'Register as a partition-aware framework.', default: true },
-  checkpoint: { type: 'bool', help: 'Checkpoint the task so that a restarted agent recovers it. Not supported.', default: false },
-  tty: { type: 'bool', help: 'Attach a terminal to the task. Not supported.', default: false },
+  checkpoint: {
+    type: 'bool',
+    help: "Register as a framework whose tasks a restarted agent recovers (not\nwith --master=local: its agent doesn't).",
+    default: false,
+  },
+  tty: { type: 'bool', help: "Ask for a terminal for the task (the local agent refuses the task).", default: false },
   overwrite: { type: 'bool', help: 'Overwrite the package in HDFS (see --package).', default: false },
   hadoop: { type: 'string', help: "The 'hadoop' program (see --package).", default: 'hadoop' },
   hdfs: { type: 'string', help: 'The NameNode of HDFS, ip:port (see --package).', default: 'localhost:9000' },
-  task: { type: 'string', help: 'A TaskInfo as JSON. Not supported.' },
+  task: {
+    type: 'object',
+    help: 'The task as a TaskInfo in JSON, or file:///path/to/such.json, instead\nof --name, --command and the flags that describe a task. Its agent_id\nis replaced by the offer\'s, its resources by the offer\'s own.',
+  },
   task_group: { type: 'string', help: 'A TaskGroupInfo as JSON. Not supported.' },
   package: { type: 'string', help: "A package to copy into the task's sandbox through HDFS. Not supported." },
   appc_image: { type: 'string', help: 'An Appc image to run the task in. Not supported.' },
@@ -77,14 +84,13 @@ type Name = keyof typeof executeFlags;
 
 /** Flags whose mere presence is refused, and why. */
 export const REFUSED_FLAGS: ReadonlyArray<[Name, string]> = [
-  ['task', 'describe the task with --name, --command and the other flags'],
   ['task_group', 'one task at a time'],
   ['package', 'nothing is fetched from HDFS'],
   ['appc_image', 'images are not provisioned; give a root filesystem directory with --rootfs'],
   ['docker_image', 'images are not provisioned; give a root filesystem directory with --rootfs'],
   ['volumes', 'the container gets no volumes'],
   ['networks', 'the task gets a network namespace with only loopback'],
-  ['framework_capabilities', 'the embedded agent offers no GPUs'],
-  ['principal', 'the embedded master does not authenticate frameworks'],
-  ['secret', 'the embedded master does not authenticate frameworks'],
+  ['framework_capabilities', 'the framework registers with the capabilities of Mesos\'s mesos-execute'],
+  ['principal', 'the client does not authenticate'],
+  ['secret', 'the client does not authenticate'],
 ];

@@ -1,31 +1,55 @@
-// mesos-execute: a framework that runs one task and reports its status
-// updates. With --master=local (the only master supported so far) the task
-// runs on this machine through the embedded agent (./agent.ts), which uses
-// our mesos-containerizer exactly as a Mesos agent does.
+// mesos-execute: a framework that runs one task through a Mesos master and
+// reports its status updates, as Mesos's does (src/cli/execute.cpp): it
+// subscribes over the v1 scheduler API (every second until subscribed),
+// launches the task in the first offer that holds it, prints and
+// acknowledges every update, kills the task after --kill_after, and ends
+// with the first terminal update. `--master=local` (the default) first
+// starts a master and an agent in this process (./local.ts) and talks to
+// them over HTTP all the same.
 //
 // Differences from Mesos's mesos-execute, on purpose:
 // - the exit status says how the task ended: 0 for TASK_FINISHED, 1 for
-//   anything else (Mesos's always exits 0 once the task is over);
-// - --master defaults to 'local', and any other master is refused;
-// - SIGINT and SIGTERM kill the task (TASK_KILLED) instead of leaving it;
+//   anything else, or when some of our output could not be written
+//   (Mesos's always exits 0 once the task is over);
+// - with the local cluster the task's stdout and stderr are ours, byte for
+//   byte, and our own lines go to stderr; against another master (whose
+//   agents keep the output in the sandbox) they go to stdout, as Mesos's;
+// - SIGINT, SIGTERM and SIGHUP kill the task (a second one without a grace
+//   period; a third stops waiting), instead of leaving it running;
+// - a local agent that can't offer what the task needs is said at once,
+//   rather than waited on forever;
 // - --rootfs and --user are ours; flags that can't be honoured are refused.
-import { availableParallelism, totalmem } from 'node:os';
 import { basename } from 'node:path';
-import { FlagError, type Flags, flagsUsage, loadFlags, type JsonObject, quoteValue } from '../subcommand/flags';
+import { checkRootfs } from '../agent/rootfs';
+import type { LocalCluster } from '../local/cluster';
+import { formatResources } from '../master/format';
+import type { Resource as MasterResource } from '../master/types';
+import { writeJson } from '../proto/json';
+import { v1Type } from '../proto/v1';
+import { MasterAddressError, parseMasterAddress } from '../scheduler/master-address';
+import { runTask, type TaskRun } from '../scheduler/run-task';
+import type { Offer, Resource, TaskInfo } from '../scheduler/types';
+import { FlagError, type Flags, flagsUsage, loadFlags, quoteValue } from '../subcommand/flags';
+import { exitProcess } from '../subcommand/exit';
 import { complain, writeAll } from '../subcommand/output';
-import { launchTask, type Task, TaskOptionsError, type TaskOptions, type TaskRLimit, type TaskStatus } from './agent';
 import { DurationError, parseDuration } from './duration';
 import { executeFlags, REFUSED_FLAGS } from './flags';
-import { formatResources, parseResources, ResourcesError, type TaskResources } from './resources';
-import { randomUuid } from '../agent/uuid';
+import { LineWriter } from './line-writer';
+import { startLocalCluster } from './local';
+import { killLine, statusLines, submittedLine, subscribedLine } from './print';
+import { TaskFlagError, taskInfoOf } from './task-info';
 
 type ExecuteFlags = Flags<typeof executeFlags>;
 
 const ABOUT =
-  'Runs one task and reports its status updates. With --master=local the task\n' +
-  'runs on this machine, through an embedded agent and mesos-containerizer.\n' +
-  'Exits 0 when the task finished (TASK_FINISHED) and 1 otherwise; Mesos\'s own\n' +
+  'Runs one task through a Mesos master and reports its status updates. With\n' +
+  '--master=local (the default) the master and an agent run in this process,\n' +
+  "and the task's output is passed through: our own lines then go to stderr.\n" +
+  "Exits 0 when the task finished (TASK_FINISHED) and 1 otherwise; Mesos's own\n" +
   'mesos-execute exits 0 whatever became of the task.';
+
+/** How long the last lines may take to get out once the task is over. */
+const DRAIN_TIMEOUT_MS = 2000;
 
 function usage(program: string): string {
   return `Usage: ${program} [options]\n\n${ABOUT}\n\n${flagsUsage(executeFlags)}`;
@@ -36,19 +60,23 @@ class UsageError extends Error {}
 /** Something asked for that can't be done: one line. */
 class Refusal extends Error {}
 
-function line(text: string): void {
-  writeAll(1, `${text}\n`);
-}
-
-function loadError(flag: string, value: string, reason: string): UsageError {
-  return new UsageError(`Failed to load flag '${flag}': Failed to load value '${quoteValue(value)}': ${reason}`);
-}
+const CONTENT_TYPES = new Map([
+  ['json', 'json'],
+  ['application/json', 'json'],
+  ['protobuf', 'protobuf'],
+  ['application/x-protobuf', 'protobuf'],
+] as const);
 
 function checkFlags(flags: ExecuteFlags): void {
   if (flags.task !== undefined || flags.task_group !== undefined) {
     if (flags.task !== undefined && flags.task_group !== undefined) {
       throw new UsageError("Either task or task group should be set but not both. Provide either '--task' OR '--task_group'");
     }
+    const taskOnly = ['name', 'command', 'env', 'appc_image', 'docker_image', 'volumes'] as const;
+    if (taskOnly.some((name) => flags[name] !== undefined)) {
+      throw new UsageError("'--name, --command, --env, --appc_image, --docker_image, --volumes' can only be set when both '--task' and '--task_group' are not set");
+    }
+    if (flags.task !== undefined && flags.networks !== undefined) throw new UsageError("'--networks' can only be set when '--task' is not set");
   } else {
     if (flags.name === undefined) throw new UsageError('Missing required option --name');
     if (flags.command === undefined) throw new UsageError('Missing required option --command');
@@ -56,116 +84,116 @@ function checkFlags(flags: ExecuteFlags): void {
   for (const [name, why] of REFUSED_FLAGS) {
     if (flags[name] !== undefined) throw new Refusal(`Flag --${name} is not supported yet: ${why}`);
   }
-  if (flags.master !== 'local') {
-    throw new Refusal(`--master=${flags.master} is not supported yet: only --master=local (an embedded master and agent) is`);
-  }
-  if (!['json', 'protobuf', 'application/json', 'application/x-protobuf'].includes(flags.content_type)) {
-    throw new Refusal(`Invalid content type '${flags.content_type}'`);
-  }
-  if (flags.containerizer === 'docker') throw new Refusal('Flag --containerizer=docker is not supported yet: tasks run in the Mesos containerizer');
+  if (!CONTENT_TYPES.has(flags.content_type as never)) throw new Refusal(`Invalid content type '${flags.content_type}'`);
+  if (flags.containerizer === 'docker') throw new Refusal('Flag --containerizer=docker is not supported yet: it needs --docker_image');
   if (flags.containerizer !== 'mesos') throw new Refusal(`Unsupported containerizer: ${flags.containerizer}`);
-  if (flags.role !== '*') throw new Refusal(`Flag --role=${flags.role} is not supported yet: the embedded agent only offers role '*'`);
-  if (flags.checkpoint) throw new Refusal('Flag --checkpoint is not supported yet: the embedded agent does not recover tasks');
-  if (flags.tty) throw new Refusal('Flag --tty is not supported yet: the task gets no terminal');
-  if (process.getuid?.() !== 0) throw new Refusal('The embedded agent needs root: it makes namespaces, mounts and cgroups');
-}
-
-function environmentOf(value: JsonObject | undefined): Record<string, string> | undefined {
-  if (value === undefined) return undefined;
-  const environment: Record<string, string> = {};
-  for (const [name, variable] of Object.entries(value)) {
-    if (typeof variable !== 'string') throw loadError('env', JSON.stringify(value), `The value of '${name}' is not a string`);
-    environment[name] = variable;
+  if (flags.master === 'local') {
+    if (flags.checkpoint) throw new Refusal('Flag --checkpoint is not supported with --master=local: the local agent does not recover tasks');
+    if (process.getuid?.() !== 0) throw new Refusal('The local cluster needs root: its agent makes namespaces, mounts and cgroups');
+    // The agent would refuse it too, but only once the cluster is up.
+    const problem = flags.rootfs === undefined ? undefined : checkRootfs(flags.rootfs).problem;
+    if (problem !== undefined) throw new Refusal(problem);
+  } else {
+    try {
+      parseMasterAddress(flags.master);
+    } catch (error) {
+      if (error instanceof MasterAddressError) throw new Refusal(error.message);
+      throw error;
+    }
+    if (flags.rootfs !== undefined) {
+      throw new Refusal("Flag --rootfs is only for --master=local: another master's agents can't be given a directory of this machine");
+    }
   }
-  return environment;
 }
 
-function capabilitiesOf(flag: string, value: JsonObject | undefined): string[] | undefined {
-  if (value === undefined) return undefined;
-  const list = value['capabilities'] ?? [];
-  if (!Array.isArray(list) || !list.every((name): name is string => typeof name === 'string')) {
-    throw loadError(flag, JSON.stringify(value), "'capabilities' must be an array of capability names");
-  }
-  return list;
+function loadError(flag: string, value: string, reason: string): UsageError {
+  return new UsageError(`Failed to load flag '${flag}': Failed to load value '${quoteValue(value)}': ${reason}`);
 }
 
-function rlimitsOf(value: JsonObject | undefined): TaskRLimit[] | undefined {
-  if (value === undefined) return undefined;
-  const list = value['rlimits'] ?? [];
-  const bad = () => loadError('rlimits', JSON.stringify(value), "'rlimits' must be an array of {\"type\", \"soft\", \"hard\"} objects");
-  if (!Array.isArray(list)) throw bad();
-  return list.map((entry) => {
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry) || typeof entry['type'] !== 'string') throw bad();
-    const bound = (name: string) => {
-      const given = entry[name];
-      if (given === undefined || given === null) return {};
-      if (typeof given !== 'number' && typeof given !== 'string') throw bad();
-      return { [name]: given };
-    };
-    return { type: entry['type'], ...bound('soft'), ...bound('hard') };
-  });
-}
-
-/** What an agent on this machine would offer, as Mesos's agent works it out. */
-function agentCapacity(): Required<Pick<TaskResources, 'cpus' | 'mem'>> {
-  const totalMb = Math.floor(totalmem() / (1024 * 1024));
-  // Mesos leaves the system 1GB, or half the memory of a small machine.
-  return { cpus: availableParallelism(), mem: totalMb >= 2048 ? totalMb - 1024 : Math.floor(totalMb / 2) };
-}
-
-function resourcesOf(text: string): TaskResources {
-  let resources: TaskResources;
+function killAfterOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
   try {
-    resources = parseResources(text);
+    return parseDuration(text);
   } catch (error) {
-    if (error instanceof ResourcesError) throw new Refusal(`Failed to parse resources '${text}': ${error.message}`);
+    if (error instanceof DurationError) throw loadError('kill_after', text, error.message);
     throw error;
   }
-  const capacity = agentCapacity();
-  if ((resources.cpus ?? 0) > capacity.cpus || (resources.mem ?? 0) > capacity.mem) {
-    // Mesos's mesos-execute would wait for a big enough offer forever.
-    throw new Refusal(`The local agent can't offer '${formatResources(resources)}': it has '${formatResources(capacity)}'`);
-  }
-  return resources;
 }
 
-function taskOptions(flags: ExecuteFlags, agentId: string, onStatus: (status: TaskStatus) => void): TaskOptions {
-  const name = flags.name!;
-  const command = flags.command!;
-  const words = command.trim().split(/\s+/).filter((word) => word !== '');
-  if (!flags.shell && words.length === 0) throw new UsageError('Missing required option --command');
-  const environment = environmentOf(flags.env);
-  const effective = capabilitiesOf('effective_capabilities', flags.effective_capabilities);
-  const bounding = capabilitiesOf('bounding_capabilities', flags.bounding_capabilities);
-  const rlimits = rlimitsOf(flags.rlimits);
-  return {
-    name,
-    ...(flags.shell ? { command } : { command: words[0]!, shell: false, arguments: words }),
-    ...(environment === undefined ? {} : { environment }),
-    resources: resourcesOf(flags.resources),
-    ...(flags.rootfs === undefined ? {} : { rootfs: flags.rootfs }),
-    ...(flags.user === undefined ? {} : { user: flags.user }),
-    ...(effective === undefined ? {} : { effectiveCapabilities: effective }),
-    ...(bounding === undefined ? {} : { boundingCapabilities: bounding }),
-    ...(rlimits === undefined ? {} : { rlimits }),
-    agentId,
-    onStatus,
+function taskOf(flags: ExecuteFlags): TaskInfo {
+  try {
+    return taskInfoOf(flags);
+  } catch (error) {
+    if (!(error instanceof TaskFlagError)) throw error;
+    throw error.usage ? new UsageError(error.message) : new Refusal(error.message);
+  }
+}
+
+const ResourceType = v1Type<Resource>('mesos.v1.Resource');
+
+/** Resources in Mesos's text form. */
+function resourcesText(resources: readonly Resource[]): string {
+  return formatResources(resources.map((resource) => JSON.parse(writeJson(ResourceType, resource)) as MasterResource));
+}
+
+/** Our lines, and where failures are said. */
+interface Outputs {
+  readonly lines: LineWriter;
+  readonly errors: LineWriter;
+}
+
+/** Kills on signals: gracefully, then at once, then stops waiting. */
+function killOnSignals(run: TaskRun, giveUp: () => void): () => void {
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals === 1) void run.kill().catch(() => {});
+    else if (signals === 2) void run.kill(0).catch(() => {});
+    else giveUp();
+  };
+  const names = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of names) process.on(signal, onSignal);
+  return () => {
+    for (const signal of names) process.off(signal, onSignal);
   };
 }
 
-/** A launch info path ("task.rlimits.rlimits[0]: ...") in the terms of the flag that set it. */
-function flagTerms(message: string): string {
-  const flag = /\btask\.(effective_capabilities|bounding_capabilities|rlimits)\b\.?/.exec(message);
-  if (flag === null) return message;
-  return `Invalid --${flag[1]}: ${message.replace(flag[0], '')}`;
-}
-
-function printStatus(status: TaskStatus): void {
-  line(`Received status update ${status.state} for task '${status.taskId}'`);
-  if (status.message !== undefined) line(`  message: '${status.message}'`);
-  line(`  source: ${status.source}`);
-  if (status.reason !== undefined) line(`  reason: ${status.reason}`);
-  if (status.limitation?.mem !== undefined) line(`  resource limit violation: mem:${status.limitation.mem}`);
+async function runThrough(master: string, flags: ExecuteFlags, task: TaskInfo, out: Outputs, local: boolean): Promise<number> {
+  const run = runTask({
+    master,
+    contentType: CONTENT_TYPES.get(flags.content_type as never)!,
+    framework: { role: flags.role, ...(flags.checkpoint ? { checkpoint: true } : {}) },
+    partitionAware: flags.partition_aware,
+    task,
+    ...(flags.kill_after === undefined ? {} : { killAfterMs: killAfterOf(flags.kill_after)! }),
+  });
+  let submitted = false;
+  let refusal: string | undefined;
+  run.on('subscribed', (frameworkId) => out.lines.line(subscribedLine(frameworkId)));
+  run.on('submitted', (agentId) => {
+    submitted = true;
+    out.lines.line(submittedLine(task.name, agentId));
+  });
+  run.on('status', (status) => {
+    for (const line of statusLines(status)) out.lines.line(line);
+  });
+  run.on('killing', (taskId, agentId) => out.lines.line(killLine(taskId, agentId)));
+  run.on('declined', (offer: Offer) => {
+    // Our one agent has offered all it has: waiting for more would be forever.
+    if (!local || submitted || refusal !== undefined) return;
+    refusal = `The local agent can't offer '${resourcesText(task.resources ?? [])}': it has '${resourcesText(offer.resources ?? [])}'`;
+    run.stop();
+  });
+  const stopSignals = killOnSignals(run, () => run.stop());
+  try {
+    const status = await run.done;
+    return status.state === 'TASK_FINISHED' ? 0 : 1;
+  } catch (error) {
+    out.errors.line(refusal ?? (error as Error).message);
+    return 1;
+  } finally {
+    stopSignals();
+  }
 }
 
 async function execute(program: string, argv: readonly string[]): Promise<number> {
@@ -187,54 +215,43 @@ async function execute(program: string, argv: readonly string[]): Promise<number
     return 0;
   }
   checkFlags(flags);
+  killAfterOf(flags.kill_after);
+  const task = taskOf(flags);
 
-  const masterId = randomUuid();
-  const frameworkId = `${masterId}-0000`;
-  const agentId = `${masterId}-S0`;
-  const killAfterMs = flags.kill_after === undefined ? undefined : parseDurationOrThrow(flags.kill_after);
-  let task: Task | undefined;
-  let killTimer: NodeJS.Timeout | undefined;
-  const askToKill = () => {
-    if (task === undefined) return;
-    line(`Asked to kill task '${task.taskId}' on agent '${task.agentId}'`);
-    task.kill();
-  };
+  const local = flags.master === 'local';
+  const errors = new LineWriter(2, 'stderr');
+  const out: Outputs = { lines: local ? errors : new LineWriter(1, 'stdout'), errors };
+  // A signal while the cluster starts ends the program once it has started (and is stopped again).
   let interrupted = false;
-  const onSignal = () => {
-    // The first Ctrl-C kills the task gracefully; another one at once.
-    if (interrupted) task?.kill(0);
-    else askToKill();
-    interrupted = true;
+  const early = () => (interrupted = true);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, early);
+  let cluster: LocalCluster | undefined;
+  let code = 1;
+  const fault = (error: unknown) => {
+    // The tasks must not outlive the process, whatever went wrong in it.
+    errors.line(error instanceof Error ? error.message : String(error));
+    void (cluster?.stop() ?? Promise.resolve()).finally(() => exitProcess(1));
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
-
-  const options = taskOptions(flags, agentId, (status) => {
-    printStatus(status);
-    if (status.state === 'TASK_RUNNING' && killAfterMs !== undefined) killTimer = setTimeout(askToKill, killAfterMs);
-  });
-
+  process.on('uncaughtException', fault);
+  process.on('unhandledRejection', fault);
   try {
-    task = launchTask(options);
-  } catch (error) {
-    if (error instanceof TaskOptionsError) throw new Refusal(flagTerms(error.message));
-    throw error;
+    if (local) cluster = await startLocalCluster((message) => errors.line(message.replace(/[\r\n]+/g, ' ')));
+    for (const signal of signals) process.off(signal, early);
+    if (!interrupted) code = await runThrough(cluster?.url ?? flags.master, flags, task, out, local);
+  } finally {
+    // The cluster's stop kills what may still run: signals wait for it.
+    for (const signal of signals) process.on(signal, () => {});
+    await cluster?.stop();
   }
-  // Nothing has happened yet: the task's first update comes after these.
-  line(`Subscribed with ID ${frameworkId}`);
-  line(`Submitted task '${task.taskId}' to agent '${task.agentId}'`);
-
-  const final = await task.done;
-  if (killTimer !== undefined) clearTimeout(killTimer);
-  return final.state === 'TASK_FINISHED' ? 0 : 1;
-}
-
-function parseDurationOrThrow(text: string): number {
-  try {
-    return parseDuration(text);
-  } catch (error) {
-    if (error instanceof DurationError) throw loadError('kill_after', text, error.message);
-    throw error;
+  for (const writer of new Set([out.lines, errors])) {
+    if (!(await writer.drain(DRAIN_TIMEOUT_MS))) code = 1;
   }
+  if (out.lines !== errors && out.lines.failure !== undefined) {
+    errors.line(out.lines.failure);
+    await errors.drain(DRAIN_TIMEOUT_MS);
+  }
+  return code;
 }
 
 async function main(): Promise<void> {
@@ -250,7 +267,7 @@ async function main(): Promise<void> {
     }
     code = 1;
   }
-  process.exit(code);
+  exitProcess(code);
 }
 
 void main();

@@ -4,7 +4,7 @@
 // the thread pool, whose threads keep the old mount namespace and root).
 import { accessSync, constants, readFileSync, readlinkSync, statSync } from 'node:fs';
 import * as libc from '../../native/libc';
-import { describeWaitStatus } from '../execute/status';
+import { describeWaitStatus } from '../agent/wait-status';
 import { signalNumber, spawnSync } from '../subcommand/lazy';
 import { writeAll } from '../subcommand/output';
 import type { ProcessCapabilities } from './capabilities';

@@ -14,7 +14,7 @@ import { type RunningMaster, type StartOptions, startMaster } from '../master/in
 import { reasonOf } from '../../native/libc';
 import { complain } from '../subcommand/output';
 import { clusterEnvironment } from './environment';
-import { type ClusterWorkDir, prepareWorkDir } from './work-dir';
+import { type ClusterWorkDir, prepareWorkDir, removeAbandoned } from './work-dir';
 
 export interface LocalClusterOptions {
   /** The address the master listens on; default 127.0.0.1. */
@@ -25,7 +25,8 @@ export interface LocalClusterOptions {
   readonly hostname?: string;
   /**
    * Everything the cluster makes goes here; default MESOS_WORK_DIR, else a
-   * fresh directory under <TMPDIR or /tmp>/mesos/work, removed by stop().
+   * fresh directory under <TMPDIR or /tmp>/mesos/work, removed by stop()
+   * (or, after a SIGKILL, by the next cluster that starts with a fresh one).
    */
   readonly workDir?: string;
   /** Default MESOS_NUM_SLAVES, else 1. */
@@ -79,7 +80,9 @@ export class LocalCluster {
       throw new Error('The agents need root: they make namespaces, mounts and cgroups');
     }
 
-    const layout = prepareWorkDir(options.workDir ?? fromEnv.work_dir, numAgents, env);
+    const given = options.workDir ?? fromEnv.work_dir;
+    if (given === undefined) for (const failure of await removeAbandoned(env)) warn(failure);
+    const layout = prepareWorkDir(given, numAgents, env);
     let master: RunningMaster;
     try {
       master = await startMaster({ ...options.master, ip, port, hostname });

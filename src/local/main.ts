@@ -11,6 +11,7 @@
 // - a bad flag is one line, without the usage.
 import { basename } from 'node:path';
 import { FlagError, type Flags, flagsUsage, loadFlags } from '../subcommand/flags';
+import { exitProcess } from '../subcommand/exit';
 import { complain, writeAll } from '../subcommand/output';
 import { LocalCluster } from './cluster';
 import { environmentFlags } from './environment';
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
     complain(error instanceof Error ? error.message : String(error));
     code = 1;
   }
-  process.exit(code);
+  exitProcess(code);
 }
 
 void main();

@@ -4,16 +4,25 @@
 //   <work_dir>/master/            the master's (empty: it keeps nothing)
 //   <work_dir>/agents/<i>/work/   agent i's work directory (--work_dir)
 //   <work_dir>/agents/<i>/run/    agent i's runtime directories (--runtime_dir)
+//   <work_dir>/cluster.pid        the cluster's process, in a fresh directory
 //
 // Mesos's default is <TMPDIR or /tmp>/mesos/work itself. Here, without a
 // directory given, each cluster gets a fresh one under it, so that several
 // can run at once, and removes it when it stops; the last one out also
 // removes <TMPDIR>/mesos/work and <TMPDIR>/mesos when they are left empty
 // (and any parent above that it made itself). A directory that was given
-// stays, sandboxes and all, as Mesos's does.
-import { mkdirSync, mkdtempSync, rmdirSync, rmSync } from 'node:fs';
+// stays, sandboxes and all, as Mesos's does. A cluster killed before it
+// could remove its fresh directory (SIGKILL) leaves it behind, its
+// containers' cgroups recorded in it: the next cluster to start removes
+// it, and kills what still runs in those cgroups.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { reasonOf } from '../../native/libc';
+import { createPidFile, livePid } from '../agent/pid-file';
+import { cgroupsRootFor, lockWorkDir, removeLeftovers, workDirOf } from '../agent/work-dir';
+
+const FRESH_PREFIX = 'local-';
+const OWNER_FILE = 'cluster.pid';
 
 export interface ClusterWorkDir {
   readonly root: string;
@@ -48,7 +57,9 @@ function freshUnder(parent: string): { root: string; parents: string[] } {
     const made = madeChain(mkdirSync(parent, { recursive: true }), parent);
     const parents = [...new Set([parent, dirname(parent), ...made])].sort((a, b) => b.length - a.length);
     try {
-      return { root: mkdtempSync(join(parent, 'local-')), parents };
+      const root = mkdtempSync(join(parent, FRESH_PREFIX));
+      createPidFile(join(root, OWNER_FILE));
+      return { root, parents };
     } catch (error) {
       // Another cluster removed the empty parent meanwhile: make it again.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
@@ -101,4 +112,77 @@ export function prepareWorkDir(given: string | undefined, agents: number, env: N
     throw new Error(`Failed to create the work directory '${root}': ${reasonOf(error)}`);
   }
   return layout;
+}
+
+/** The agents' lock files under a cluster's directory. */
+function agentLockFiles(root: string): string[] {
+  try {
+    return readdirSync(join(root, 'agents')).map((agent) => workDirOf(join(root, 'agents', agent, 'work')).lockFile).filter((file) => existsSync(file));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Whether the fresh directory `root` belongs to no live cluster: its owner
+ * is gone, or, where it names none (a cluster of an earlier version), it
+ * has agents and every one of them is gone.
+ */
+function abandoned(root: string): boolean {
+  const owner = join(root, OWNER_FILE);
+  if (existsSync(owner)) return livePid(owner) === undefined;
+  const locks = agentLockFiles(root);
+  return locks.length > 0 && locks.every((lock) => livePid(lock) === undefined);
+}
+
+/**
+ * Removes the fresh directories under Mesos's default that clusters now
+ * gone left behind: each agent's leftovers as the agent itself removes
+ * them (its containers' cgroups, and what runs there), then the directory.
+ * Resolves with the failures, one line each.
+ */
+export async function removeAbandoned(env: NodeJS.ProcessEnv): Promise<string[]> {
+  const parent = defaultWorkDir(env);
+  let names: string[];
+  try {
+    names = readdirSync(parent).filter((name) => name.startsWith(FRESH_PREFIX));
+  } catch {
+    return [];
+  }
+  const failures: string[] = [];
+  for (const name of names) {
+    const root = join(parent, name);
+    if (!abandoned(root)) continue;
+    let agents: string[] = [];
+    try {
+      agents = readdirSync(join(root, 'agents'));
+    } catch {
+      // No agents.
+    }
+    const before = failures.length;
+    for (const agent of agents) {
+      const workDir = workDirOf(join(root, 'agents', agent, 'work'), join(root, 'agents', agent, 'run'));
+      if (!existsSync(workDir.root)) continue;
+      let release: () => void;
+      try {
+        // Another cluster removing the same leftovers holds it now.
+        release = lockWorkDir(workDir);
+      } catch {
+        failures.push(`Skipped the abandoned work directory '${root}': another process is removing it`);
+        continue;
+      }
+      try {
+        failures.push(...(await removeLeftovers(workDir, cgroupsRootFor(workDir.root))));
+      } finally {
+        release();
+      }
+    }
+    if (failures.length > before) continue;
+    try {
+      rmSync(root, { recursive: true, force: true });
+    } catch (error) {
+      failures.push(`Failed to remove the abandoned work directory '${root}': ${reasonOf(error)}`);
+    }
+  }
+  return failures;
 }

@@ -26,7 +26,7 @@ import type { ContentType } from './content-type';
 import { contains, find, toUnreserved, unallocate } from './resources';
 import { Scheduler, type SchedulerOptions } from './scheduler';
 import { isTerminal } from '../proto/task-state';
-import type { AgentID, FrameworkCapability, FrameworkInfo, Offer, TaskInfo, TaskStatus } from './types';
+import type { AgentID, FrameworkCapability, FrameworkInfo, KillPolicy, Offer, TaskInfo, TaskStatus } from './types';
 
 export interface RunTaskOptions {
   /** `HOST:PORT` or `http://HOST:PORT`. */
@@ -92,6 +92,7 @@ export class TaskRun extends EventEmitter<TaskRunEvents> {
   private agentId: string | undefined;
   private launched = false;
   private killRequested = false;
+  private killPolicy: KillPolicy | undefined;
   private finished = false;
   /** A terminal update came; `done` waits for its acknowledgement. */
   private ending = false;
@@ -124,10 +125,17 @@ export class TaskRun extends EventEmitter<TaskRunEvents> {
     this.scheduler.start().catch(() => {});
   }
 
-  /** Kills the task (before its launch: cancels the run). Resolves once the master has the KILL. */
-  async kill(): Promise<void> {
+  /**
+   * Kills the task (before its launch: cancels the run). Resolves once the
+   * master has the KILL. `gracePeriodMs` overrides the task's kill policy
+   * (0: SIGKILL at once), as KILL's own kill_policy does.
+   */
+  async kill(gracePeriodMs?: number): Promise<void> {
     if (this.finished || this.ending) return;
     this.killRequested = true;
+    if (gracePeriodMs !== undefined) {
+      this.killPolicy = { grace_period: { nanoseconds: BigInt(Math.max(0, Math.round(gracePeriodMs * 1e6))) } };
+    }
     if (!this.launched) {
       this.finish(new Error(`Task '${this.taskId}' was killed before it was launched`));
       return;
@@ -149,7 +157,7 @@ export class TaskRun extends EventEmitter<TaskRunEvents> {
   private sendKill(): Promise<void> {
     const agentId = this.agentId!;
     this.emit('killing', this.taskId, agentId);
-    return this.scheduler.kill(this.taskId, agentId).then(() => undefined);
+    return this.scheduler.kill(this.taskId, agentId, this.killPolicy).then(() => undefined);
   }
 
   private offers(offers: readonly Offer[]): void {

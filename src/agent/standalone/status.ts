@@ -39,7 +39,7 @@ export interface TaskStatus {
   readonly limitation?: { readonly mem?: number };
 }
 
-export { isTerminal } from '../proto/task-state';
+export { isTerminal } from '../../proto/task-state';
 
 export {
   describeWaitStatus,
@@ -48,4 +48,4 @@ export {
   formatBytes,
   signalDescription,
   termSignalOf,
-} from '../agent/wait-status';
+} from '../wait-status';

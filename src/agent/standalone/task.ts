@@ -1,36 +1,36 @@
-// The embedded agent of mesos-execute: runs one task on this machine the
-// way a Mesos agent's Mesos containerizer does, through our own
-// `mesos-containerizer` (see ../agent/supervision/), in mount, pid, uts, ipc
+// One task in a container on this machine, without a master: what an
+// agent's Mesos containerizer does for a task, through our own
+// `mesos-containerizer` (see ../supervision/), in mount, pid, uts, ipc
 // and cgroup namespaces of its own, and a network namespace with only
 // loopback unless the host's network is asked for. Its runtime directory is
 // <tmp>/mesos-execute-<container id>, its cgroups mesos-execute-<container
 // id> under ours; both go when the task ends, however it ends.
 //
-//   import { launchTask } from '../src/execute/agent'; // e.g. from test/
+//   import { launchTask } from '../src/agent/standalone/task'; // e.g. from test/
 //   const task = launchTask({ name: 'hello', command: 'echo hello' });
 //   task.on('status', (status) => console.log(status.state));
 //   const final = await task.done; // TASK_FINISHED
 import { EventEmitter } from 'node:events';
-import { realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { ContainerConfigError, containerConfig, DEFAULT_PIDS_LIMIT } from '../agent/container-config';
-import type { TaskCommand, TaskRLimit } from '../agent/launch-info';
-import { Container } from '../agent/supervision/container';
-import type { TaskOutput } from '../agent/supervision/helper';
-import { terminalUpdate } from '../agent/terminal-update';
-import { randomUuid } from '../agent/uuid';
-import { complain } from '../subcommand/output';
+import { checkRootfs } from '../rootfs';
+import { ContainerConfigError, containerConfig, DEFAULT_PIDS_LIMIT } from '../container-config';
+import type { TaskCommand, TaskRLimit } from '../launch-info';
+import { Container } from '../supervision/container';
+import type { TaskOutput } from '../supervision/helper';
+import { terminalUpdate } from '../terminal-update';
+import { randomUuid } from '../uuid';
+import { complain } from '../../subcommand/output';
 import { formatResources, type TaskResources } from './resources';
 import type { TaskSource, TaskState, TaskStatus } from './status';
 
 export type { TaskReason, TaskSource, TaskState, TaskStatus } from './status';
 export { isTerminal } from './status';
 export type { TaskResources } from './resources';
-export type { TaskRLimit } from '../agent/launch-info';
-export type { TaskOutput } from '../agent/supervision/helper';
-export { catchesEverySignal } from '../agent/supervision/container';
+export type { TaskRLimit } from '../launch-info';
+export type { TaskOutput } from '../supervision/helper';
+export { catchesEverySignal } from '../supervision/container';
 
 export interface TaskOptions {
   /** The task's name, and its id unless `taskId` is given (as mesos-execute does). */
@@ -258,15 +258,9 @@ function checkOptions(options: TaskOptions): CheckedOptions {
   }
   const checked: CheckedOptions = { command };
   if (options.rootfs !== undefined) {
-    let real: string;
-    try {
-      real = realpathSync(options.rootfs);
-    } catch {
-      return refuse(`Root filesystem '${options.rootfs}' does not exist`);
-    }
-    if (!statSync(real).isDirectory()) refuse(`Root filesystem '${options.rootfs}' is not a directory`);
-    if (real === '/') refuse(`Root filesystem '${options.rootfs}' is the host's own root: leave --rootfs out instead`);
-    checked.rootfs = real;
+    const rootfs = checkRootfs(options.rootfs);
+    if (rootfs.problem !== undefined) refuse(rootfs.problem);
+    checked.rootfs = rootfs.path!;
   }
   const workingDirectory = options.workingDirectory ?? (options.rootfs === undefined ? process.cwd() : undefined);
   if (workingDirectory !== undefined) {
