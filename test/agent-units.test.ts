@@ -12,6 +12,7 @@ import { AcknowledgementError, StatusUpdateManager, type Timers } from '../src/a
 import type { ContainerEnd } from '../src/agent/supervision/container';
 import { parseCheckpointFailure } from '../src/agent/supervision/last-words';
 import { planCommandTask, ROOTFS_LABEL } from '../src/agent/task-info';
+import { limitWrites } from '../src/agent/cgroups/limits';
 import { terminalUpdate } from '../src/agent/terminal-update';
 import { statusUpdateUuid } from '../src/agent/uuid';
 import { commandTask } from './helpers/master-stub';
@@ -370,4 +371,15 @@ t.test('task-info hands the NetworkInfos and the hostname on', async (t) => {
   for (const bad of ['a b', 'x\n1.2.3.4 evil', '-web', 'web.', '', 'a'.repeat(65), 7]) {
     t.match(named(bad), { refused: true, state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: /^Invalid container\.hostname '.*': expecting a host name/ }, JSON.stringify(bad));
   }
+});
+
+t.test("cpu limits: a share of the machine, a CFS quota only when asked (Mesos's --cgroups_enable_cfs)", async (t) => {
+  t.same(limitWrites('cpu', 1, { cpus: 0.5 }), [{ file: 'cpu.shares', value: '512' }]);
+  t.same(limitWrites('cpu', 1, { cpus: 0.5, cpuQuota: true }), [
+    { file: 'cpu.shares', value: '512' },
+    { file: 'cpu.cfs_period_us', value: '100000' },
+    { file: 'cpu.cfs_quota_us', value: '50000' },
+  ]);
+  t.same(limitWrites('cpu', 2, { cpus: 0.001 }), [{ file: 'cpu.weight', value: '1' }], 'the floors: 2 shares');
+  t.same(limitWrites('cpu', 2, { cpus: 0.001, cpuQuota: true })[1], { file: 'cpu.max', value: '1000 100000' }, 'a quota of at least 1 ms');
 });

@@ -39,6 +39,8 @@ export interface TaskContainer {
   readonly boundingCapabilities?: readonly string[];
   readonly rlimits?: readonly TaskRLimit[];
   readonly cpus?: number;
+  /** `cpus` as a hard limit too (Mesos's --cgroups_enable_cfs), not only a share. */
+  readonly cpuQuota?: boolean;
   readonly memMb?: number;
   readonly pidsLimit: number;
   readonly cgroups: CgroupPlacement;
@@ -105,7 +107,7 @@ export function containerConfig(task: TaskContainer): ContainerConfig {
     cgroups: task.cgroups,
     limits: {
       ...(task.memMb === undefined ? {} : { memoryBytes: task.memMb * 1024 * 1024 }),
-      ...(task.cpus === undefined ? {} : { cpus: task.cpus }),
+      ...(task.cpus === undefined ? {} : { cpus: task.cpus, cpuQuota: task.cpuQuota ?? false }),
       pids: task.pidsLimit,
     },
     stdout: task.stdout,

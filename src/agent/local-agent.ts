@@ -45,6 +45,12 @@ export interface LocalAgentOptions {
   /** The most processes a container may hold at once; default 4096. */
   readonly pidsLimit?: number;
   /**
+   * A task's cpus as a hard limit (a CFS quota), as Mesos's
+   * --cgroups_enable_cfs; default false, as Mesos's: only a share of the
+   * machine under contention.
+   */
+  readonly cgroupsEnableCfs?: boolean;
+  /**
    * 'host' (default, as Mesos's agent without a network isolator): tasks
    * share the machine's network and hostname. 'isolated': each task gets a
    * network namespace with only loopback, and its container id as hostname.
@@ -372,7 +378,7 @@ export class LocalAgent implements Agent {
         ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
         ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
         ...(plan.rlimits === undefined ? {} : { rlimits: plan.rlimits }),
-        ...(plan.cpus === undefined ? {} : { cpus: plan.cpus }),
+        ...(plan.cpus === undefined ? {} : { cpus: plan.cpus, cpuQuota: this.options.cgroupsEnableCfs ?? false }),
         ...(plan.memMb === undefined ? {} : { memMb: plan.memMb }),
         pidsLimit: this.options.pidsLimit ?? DEFAULT_PIDS_LIMIT,
         cgroups: { name: containerId, root: this.cgroupsRoot, onRoot: (path) => recordCgroup(this.workDir, path) },

@@ -103,6 +103,7 @@ export class LocalCluster {
           networkCniPluginsDir: fromEnv.network_cni_plugins_dir ?? '',
           hostname,
           ...(cgroupsRoot === undefined ? {} : { cgroupsRoot }),
+          ...(fromEnv.cgroups_enable_cfs === undefined ? {} : { cgroupsEnableCfs: fromEnv.cgroups_enable_cfs }),
           ...options.agent,
           workDir: layout.agentWorkDir(index),
           runtimeDir: layout.agentRuntimeDir(index),
