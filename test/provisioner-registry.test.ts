@@ -3,12 +3,14 @@
 // directory, an index), pushed with skopeo, pulled into a fresh store.
 // Needs root (layers keep owners and make devices), docker-registry and skopeo.
 import t from 'tap';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import { DockerProvisioner } from '../src/agent/provisioner';
 import { OPAQUE_XATTR } from '../src/agent/provisioner/extract';
-import { buildImage, buildIndex, busyboxLayer, CREDENTIALS, skopeoCopy, startProxy, startRegistry, writeLayout, type BuiltImage } from './helpers/oci';
-import { testDir } from './helpers/process';
+import { buildImage, buildIndex, busyboxLayer, CREDENTIALS, freePort, skopeoCopy, startProxy, startRegistry, writeLayout, type BuiltImage } from './helpers/oci';
+import { testDir, type Teardown } from './helpers/process';
 import { execFileSync } from 'node:child_process';
 
 const getXattr = (path: string, name: string): string | undefined => {
@@ -99,3 +101,244 @@ t.test('a multi-layer image from a registry', async (t) => {
   t.equal(proxy.count(/\/blobs\//), blobGets);
   t.same(readdirSync(join(dir, 'store', 'staging')), [], 'nothing left in staging');
 });
+
+/** A registry with `image` pushed as `name:tag`, behind a counting proxy. */
+async function registryWith(t: Teardown, dir: string, images: Array<{ name: string; tag: string; image: BuiltImage }>) {
+  const registry = await startRegistry(t, join(dir, 'registry'));
+  for (const { name, tag, image } of images) {
+    const layout = join(dir, `layout-${tag}`);
+    writeLayout(layout, [{ tag, top: image.manifest, mediaType: image.mediaType }], [image]);
+    await skopeoCopy(layout, tag, `docker://${registry.host}/${name}:${tag}`);
+  }
+  return registry;
+}
+
+/** What the store holds, but for its empty skeleton. */
+function storeContents(store: string): string[] {
+  return ['blobs/sha256', 'layers/sha256', 'images/sha256', 'refs', 'staging'].flatMap((sub) =>
+    readdirSync(join(store, sub)).map((name) => `${sub}/${name}`),
+  );
+}
+
+t.test('an image index is resolved to this machine', async (t) => {
+  const dir = testDir(t, 'mc-pull-');
+  const registry = await startRegistry(t, join(dir, 'registry'));
+  const mine = process.arch === 'arm64' ? 'arm64' : 'amd64';
+  const other = mine === 'amd64' ? 'arm64' : 'amd64';
+  const ours = buildImage({ layers: [busyboxLayer(), [{ name: 'arch', data: `${mine}\n` }]], architecture: mine, config: { Cmd: ['/bin/cat', '/arch'] } });
+  const theirs = buildImage({ layers: [[{ name: 'arch', data: `${other}\n` }]], architecture: other });
+  const variant = other === 'arm64' ? 'v8' : undefined;
+  const index = buildIndex([
+    { image: theirs, architecture: other, variant },
+    { image: ours, architecture: mine, variant: mine === 'arm64' ? 'v8' : undefined },
+  ]);
+  writeLayout(join(dir, 'layout'), [{ tag: 'multi', top: index, mediaType: 'application/vnd.oci.image.index.v1+json' }], [ours, theirs]);
+  await skopeoCopy(join(dir, 'layout'), 'multi', `docker://${registry.host}/demo/multi:multi`, { all: true });
+  const proxy = await startProxy(t, registry.host);
+
+  const provisioner = new DockerProvisioner({ storeDir: join(dir, 'store'), registry: `http://${proxy.host}` });
+  const pulled = await provisioner.provision('demo/multi:multi');
+  t.equal(pulled.manifestDigest, ours.manifest.digest, "this machine's manifest");
+  t.equal(readFileSync(join(pulled.layers[1], 'arch'), 'utf8'), `${mine}\n`);
+  t.equal(proxy.count(new RegExp(theirs.layers[0].digest)), 0, "the other platform's layer is not fetched");
+  t.equal(proxy.count(new RegExp(`manifests/${ours.manifest.digest}`)), 1, 'the chosen manifest fetched by digest');
+
+  // By the index's digest, too.
+  const byDigest = await provisioner.provision(`demo/multi@${index.digest}`);
+  t.equal(byDigest.manifestDigest, ours.manifest.digest);
+
+  // A platform the index lacks is named in the error.
+  const s390 = new DockerProvisioner({ storeDir: join(dir, 'store2'), registry: `http://${proxy.host}`, platform: { os: 'linux', architecture: 's390x' } });
+  await t.rejects(s390.provision('demo/multi:multi'), /has no manifest for linux\/s390x \(it has: linux\/(amd64|arm64\/v8), linux\/(amd64|arm64\/v8)\)/);
+});
+
+t.test('a registry with htpasswd (basic) auth', async (t) => {
+  const dir = testDir(t, 'mc-pull-');
+  const registry = await startRegistry(t, join(dir, 'registry'), { htpasswd: true });
+  const image = buildImage({ layers: [busyboxLayer()], config: { Cmd: ['/bin/true'] } });
+  writeLayout(join(dir, 'layout'), [{ tag: 'v1', top: image.manifest, mediaType: image.mediaType }], [image]);
+  const creds = `${CREDENTIALS.user}:${CREDENTIALS.password}`;
+  await skopeoCopy(join(dir, 'layout'), 'v1', `docker://${registry.host}/private/app:v1`, { creds });
+
+  const anonymous = new DockerProvisioner({ storeDir: join(dir, 'store-a'), registry: `http://${registry.host}` });
+  await t.rejects(anonymous.provision('private/app:v1'), {
+    message: `Failed to pull image '${registry.host}/private/app:v1': GET http://${registry.host}/v2/private/app/manifests/v1: 401 Unauthorized (the registry wants credentials, and the docker config has none for ${registry.host})`,
+  });
+  t.same(storeContents(join(dir, 'store-a')), []);
+
+  const auth = Buffer.from(creds).toString('base64');
+  const wrong = new DockerProvisioner({
+    storeDir: join(dir, 'store-w'),
+    registry: `http://${registry.host}`,
+    dockerConfig: JSON.stringify({ auths: { [`http://${registry.host}`]: { auth: Buffer.from('puller:nope').toString('base64') } } }),
+  });
+  await t.rejects(wrong.provision('private/app:v1'), /401 Unauthorized \(UNAUTHORIZED: authentication required\) \(the credentials were refused\)$/);
+
+  // --docker_config as a path, in the old ~/.dockercfg form (no 'auths').
+  writeFileSync(join(dir, 'dockercfg'), JSON.stringify({ [registry.host]: { auth, email: 'puller@example.com' } }));
+  const provisioner = new DockerProvisioner({ storeDir: join(dir, 'store'), registry: `http://${registry.host}`, dockerConfig: join(dir, 'dockercfg') });
+  const pulled = await provisioner.provision('private/app:v1');
+  t.same(readFileSync(join(pulled.layers[0], 'bin/busybox')), readFileSync('/usr/bin/busybox'));
+  // A reference naming the registry itself works the same.
+  const named = await provisioner.provision(`${registry.host}/private/app:v1`);
+  t.equal(named.manifestDigest, image.manifest.digest);
+  t.equal(named.cached, true);
+});
+
+t.test('token auth as Docker Hub does it', async (t) => {
+  const dir = testDir(t, 'mc-pull-');
+  const image = buildImage({ layers: [busyboxLayer(), [{ name: 'token', data: 'yes\n' }]] });
+  const registry = await registryWith(t, dir, [{ name: 'hub/app', tag: 'v1', image }]);
+
+  t.test('with credentials', async (t) => {
+    const plain = await startProxy(t, registry.host);
+    // Blobs are redirected to another origin, as Docker Hub sends them to its CDN.
+    const hub = await startProxy(t, registry.host, { token: CREDENTIALS, redirectBlobsTo: plain.host });
+    const anonymous = new DockerProvisioner({ storeDir: join(dir, 'store-anon'), registry: hub.host });
+    await t.rejects(
+      anonymous.provision('hub/app:v1'),
+      new RegExp(`GET http://${hub.host}/token: token request failed: 401 Unauthorized \\(UNAUTHORIZED: bad credentials\\) \\(the docker config has no credentials for it\\)$`),
+    );
+    const config = JSON.stringify({ auths: { [hub.host]: { auth: Buffer.from(`${CREDENTIALS.user}:${CREDENTIALS.password}`).toString('base64') } } });
+    const provisioner = new DockerProvisioner({ storeDir: join(dir, 'store'), registry: hub.host, dockerConfig: config });
+    const pulled = await provisioner.provision('hub/app:v1');
+    t.equal(readFileSync(join(pulled.layers[1], 'token'), 'utf8'), 'yes\n');
+    t.equal(hub.count(/^\/token$/), 2, 'one token for the pull (and the refused one)');
+    t.equal(plain.count(/\/blobs\//), 3, 'blobs came through the redirect');
+    t.same([...plain.authorizations.keys()], [], 'no Authorization header followed the redirect to another origin');
+    t.ok((hub.authorizations.get('/v2/hub/app/manifests/v1') ?? []).some((header) => header.startsWith('Bearer ')));
+  });
+
+  t.test('anonymous', async (t) => {
+    const hub = await startProxy(t, registry.host, { token: 'anonymous' });
+    const provisioner = new DockerProvisioner({ storeDir: join(dir, 'store-anonymous'), registry: `http://${hub.host}` });
+    const pulled = await provisioner.provision('hub/app:v1');
+    t.equal(pulled.layers.length, 2);
+    t.equal(hub.count(/^\/token$/), 1, 'the token is reused for every request of the pull');
+  });
+});
+
+t.test('a layer whose digest does not match is refused, and leaves nothing', async (t) => {
+  const dir = testDir(t, 'mc-pull-');
+  const image = buildImage({ layers: [busyboxLayer(), [{ name: 'etc/motd', data: 'the real one\n' }], [{ name: 'top', data: 'x\n' }]] });
+  const registry = await registryWith(t, dir, [{ name: 'demo/tampered', tag: 'v1', image }]);
+  const target = image.layers[1].digest;
+  const proxy = await startProxy(t, registry.host, {
+    tamper: (path, body) => {
+      if (!path.endsWith(target)) return undefined;
+      const changed = Buffer.from(body);
+      changed[changed.length - 10] ^= 0xff;
+      return changed;
+    },
+  });
+  const store = join(dir, 'store');
+  const provisioner = new DockerProvisioner({ storeDir: store, registry: `http://${proxy.host}` });
+  await t.rejects(provisioner.provision('demo/tampered:v1'), {
+    message: new RegExp(`^Failed to pull image '${proxy.host}/demo/tampered:v1': Layer ${target} has digest sha256:[0-9a-f]{64}: refused$`),
+  });
+  t.same(storeContents(store), [], 'no layer, blob, image, reference or staging left');
+
+  // A size that differs from the descriptor's is refused the same way.
+  const longer = await startProxy(t, registry.host, { tamper: (path, body) => (path.endsWith(target) ? Buffer.concat([body, Buffer.from('x')]) : undefined) });
+  await t.rejects(new DockerProvisioner({ storeDir: store, registry: `http://${longer.host}` }).provision('demo/tampered:v1'), /is longer than the \d+ bytes its manifest says$/);
+  t.same(storeContents(store), []);
+});
+
+t.test('concurrent pulls download each layer once', async (t) => {
+  const dir = testDir(t, 'mc-pull-');
+  const base = busyboxLayer();
+  const one = buildImage({ layers: [base, [{ name: 'one', data: '1\n' }]] });
+  const two = buildImage({ layers: [base, [{ name: 'two', data: '2\n' }]] });
+  const registry = await registryWith(t, dir, [
+    { name: 'demo/app', tag: 'one', image: one },
+    { name: 'demo/app', tag: 'two', image: two },
+  ]);
+  const proxy = await startProxy(t, registry.host);
+  const provisioner = new DockerProvisioner({ storeDir: join(dir, 'store'), registry: `http://${proxy.host}` });
+  const pulls = await Promise.all([
+    provisioner.provision('demo/app:one'),
+    provisioner.provision('demo/app:one'),
+    provisioner.provision('demo/app:two'),
+    provisioner.provision(`demo/app@${one.manifest.digest}`),
+    provisioner.provision('demo/app:two'),
+  ]);
+  for (const layer of [...one.layers, ...two.layers]) t.equal(proxy.count(new RegExp(`blobs/${layer.digest}$`)), 1, `${layer.digest} fetched once`);
+  t.equal(pulls[0].layers[0], pulls[2].layers[0], 'the shared base layer is one directory');
+  t.same(pulls[3].layers, pulls[0].layers);
+
+  // A second store user (another process's view) racing this one: both end whole.
+  const proxy2 = await startProxy(t, registry.host);
+  const store = join(dir, 'shared');
+  const [a, b] = await Promise.all([
+    new DockerProvisioner({ storeDir: store, registry: `http://${proxy2.host}` }).provision('demo/app:one'),
+    new DockerProvisioner({ storeDir: store, registry: `http://${proxy2.host}` }).provision('demo/app:one'),
+  ]);
+  t.same(a.layers, b.layers);
+  t.same(readFileSync(join(a.layers[0], 'bin/busybox')), readFileSync('/usr/bin/busybox'));
+  t.same(readdirSync(join(store, 'staging')), []);
+});
+
+t.test('a cached image starts without the registry', async (t) => {
+  const dir = testDir(t, 'mc-pull-');
+  const image = buildImage({ layers: [busyboxLayer()] });
+  const registry = await registryWith(t, dir, [{ name: 'demo/cached', tag: 'latest', image }]);
+  const proxy = await startProxy(t, registry.host);
+  const storeDir = join(dir, 'store');
+  const first = await new DockerProvisioner({ storeDir, registry: `http://${proxy.host}` }).provision('demo/cached');
+  t.equal(first.reference, `${proxy.host}/demo/cached:latest`);
+  // The registry's address now answers nothing.
+  const gone = await startProxy(t, '127.0.0.1:1');
+  const unreachable = `http://${gone.host}`;
+  const again = await new DockerProvisioner({ storeDir: join(dir, 'store'), registry: unreachable }).provision(`${proxy.host}/demo/cached:latest`);
+  t.equal(again.cached, true);
+  t.same(again.layers, first.layers);
+  t.equal(gone.count(/./), 0);
+});
+
+t.test('registry errors are one line', async (t) => {
+  const dir = testDir(t, 'mc-pull-');
+  const image = buildImage({ layers: [busyboxLayer()] });
+  const registry = await registryWith(t, dir, [{ name: 'demo/errors', tag: 'v1', image }]);
+  const provisioner = new DockerProvisioner({ storeDir: join(dir, 'store'), registry: `http://${registry.host}`, timeoutMs: 500 });
+  await t.rejects(provisioner.provision('demo/errors:v2'), {
+    message: `Failed to pull image '${registry.host}/demo/errors:v2': GET http://${registry.host}/v2/demo/errors/manifests/v2: 404 Not Found (MANIFEST_UNKNOWN: manifest unknown)`,
+  });
+  await t.rejects(provisioner.provision('demo/nothing:v1'), /demo\/nothing\/manifests\/v1: 404 Not Found \(MANIFEST_UNKNOWN: manifest unknown\)$/);
+  await t.rejects(provisioner.provision('demo/errors@sha256:' + '0'.repeat(64)), /404 Not Found/);
+  await t.rejects(provisioner.provision('Demo/Errors'), { message: "Invalid image reference 'Demo/Errors': repository component 'Demo' is not lower-case letters, digits and separators" });
+
+  const closed = await freeClosedPort();
+  await t.rejects(new DockerProvisioner({ storeDir: join(dir, 'store'), registry: `http://${closed}` }).provision('x/y'), {
+    message: `Failed to pull image '${closed}/x/y:latest': GET http://${closed}/v2/x/y/manifests/latest: ECONNREFUSED`,
+  });
+
+  // A server that takes the connection and says nothing.
+  const silent = net.createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const sockets: net.Socket[] = [];
+  silent.on('connection', (socket) => sockets.push(socket));
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+  const silentHost = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+  await t.rejects(provisioner.provision(`${silentHost}/x/y:1`), { message: `Failed to pull image '${silentHost}/x/y:1': GET http://${silentHost}/v2/x/y/manifests/1: no answer for 0.5 s` });
+
+  // A manifest larger than the limit.
+  const huge = http.createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' });
+    response.end(Buffer.alloc(5 * 1024 * 1024, 0x20));
+  });
+  await new Promise<void>((resolve) => huge.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    huge.closeAllConnections();
+    huge.close();
+  });
+  const hugeHost = `127.0.0.1:${(huge.address() as net.AddressInfo).port}`;
+  await t.rejects(provisioner.provision(`${hugeHost}/x/y:1`), /the manifest is more than the 4194304 bytes allowed$/);
+  t.same(storeContents(join(dir, 'store')), []);
+});
+
+async function freeClosedPort(): Promise<string> {
+  return `127.0.0.1:${await freePort()}`;
+}

@@ -272,23 +272,29 @@ export interface ProxyOptions {
   tamper?: (path: string, body: Buffer) => Buffer | undefined;
   /** Asks for a Bearer token from its own /token, which wants these credentials (or none). */
   token?: { user: string; password: string } | 'anonymous';
+  /** Answers blob GETs with a 307 to this host:port (another origin). */
+  redirectBlobsTo?: string;
 }
 
 export interface Proxy {
   host: string;
   /** GETs by path, the token requests included. */
   requests: Map<string, number>;
+  /** Authorization headers the proxy was sent, by path. */
+  authorizations: Map<string, string[]>;
   count(pattern: RegExp): number;
 }
 
 /** A proxy on 127.0.0.1 in front of `upstream` (host:port), counting what it is asked. */
 export async function startProxy(t: Teardown, upstream: string, options: ProxyOptions = {}): Promise<Proxy> {
   const requests = new Map<string, number>();
+  const authorizations = new Map<string, string[]>();
   const tokens = new Set<string>();
   let host = '';
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', `http://${host}`);
     requests.set(url.pathname, (requests.get(url.pathname) ?? 0) + 1);
+    if (request.headers.authorization !== undefined) authorizations.set(url.pathname, [...(authorizations.get(url.pathname) ?? []), request.headers.authorization]);
     if (options.token !== undefined) {
       if (url.pathname === '/token') {
         const expected = options.token === 'anonymous' ? undefined : `Basic ${Buffer.from(`${options.token.user}:${options.token.password}`).toString('base64')}`;
@@ -316,6 +322,10 @@ export async function startProxy(t: Teardown, upstream: string, options: ProxyOp
           .end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
         return;
       }
+    }
+    if (options.redirectBlobsTo !== undefined && url.pathname.includes('/blobs/')) {
+      response.writeHead(307, { location: `http://${options.redirectBlobsTo}${request.url}` }).end();
+      return;
     }
     const headers = { ...request.headers, host: upstream };
     if (options.token !== undefined) delete headers.authorization;
@@ -348,5 +358,5 @@ export async function startProxy(t: Teardown, upstream: string, options: ProxyOp
       }),
   );
   const count = (pattern: RegExp): number => [...requests].filter(([path]) => pattern.test(path)).reduce((sum, [, n]) => sum + n, 0);
-  return { host, requests, count };
+  return { host, requests, authorizations, count };
 }

@@ -101,8 +101,13 @@ export class DockerProvisioner {
 
   /** The image `name` (`NAME[:TAG|@DIGEST]`) in the store, pulled first when it is not there. */
   provision(name: string): Promise<ProvisionedImage> {
-    const reference = parseReference(name);
-    const { key, source } = this.locate(reference);
+    let located: ReturnType<DockerProvisioner['locate']>;
+    try {
+      located = this.locate(parseReference(name));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { key, source } = located;
     const running = this.pulls.get(key);
     if (running !== undefined) return running;
     const pulling = this.pull(key, source).finally(() => this.pulls.delete(key));
