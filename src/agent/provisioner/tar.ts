@@ -72,7 +72,12 @@ function textAt(block: Buffer, offset: number, length: number): string {
 }
 
 function checksumFits(block: Buffer): boolean {
-  const stored = numberAt(block, 148, 8, 'checksum');
+  let stored: number;
+  try {
+    stored = numberAt(block, 148, 8, 'checksum');
+  } catch {
+    return false;
+  }
   let unsigned = 0;
   let signed = 0;
   for (let index = 0; index < BLOCK; index++) {
