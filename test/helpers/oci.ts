@@ -75,7 +75,8 @@ export function makeTar(entries: TarSpec[]): Buffer {
   const parts: Buffer[] = [];
   for (const spec of entries) {
     const type = spec.type ?? '0';
-    const data = type === '0' ? Buffer.from(spec.data ?? '') : Buffer.alloc(0);
+    // Files, and GNU long names and pax headers written by hand, carry data.
+    const data = type === '0' || 'LKxg'.includes(type) ? Buffer.from(spec.data ?? '') : Buffer.alloc(0);
     const pax: Record<string, string | Buffer> = { ...(spec.pax ?? {}) };
     if (Buffer.byteLength(spec.name) > 100) pax.path = spec.name;
     if (Buffer.byteLength(spec.linkname ?? '') > 100) pax.linkpath = spec.linkname ?? '';

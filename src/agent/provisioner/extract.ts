@@ -112,7 +112,14 @@ export class LayerExtractor implements TarHandler {
     try {
       this.directoryTimes.sort((a, b) => b.depth - a.depth);
       for (const { path, mtime } of this.directoryTimes) {
-        const fd = path === '' ? this.root : openAt2(this.root, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, IN_ROOT);
+        let fd: number;
+        try {
+          fd = path === '' ? this.root : openAt2(this.root, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, IN_ROOT);
+        } catch (error) {
+          // A directory a later entry replaced (or removed) has no time to set.
+          if ([ENOENT, ENOTDIR, ELOOP].includes(errnoOf(error))) continue;
+          throw new ExtractError(`Layer directory '${path}': ${(error as Error).message}`);
+        }
         try {
           futimesSync(fd, mtime, mtime);
         } finally {

@@ -38,7 +38,8 @@ export function actionOf(entryName: string): LayerAction {
   const name = parts[parts.length - 1];
   const parent = parts.slice(0, -1);
   if (name === OPAQUE_MARKER) return { kind: 'opaque', parent };
-  if (name.startsWith(AUFS_META_PREFIX)) return { kind: 'skip', reason: `aufs metadata '${entryName}'` };
+  // aufs's directories at the root (`.wh..wh.plnk/...`), and anything in them.
+  if (name.startsWith(AUFS_META_PREFIX) || parts[0].startsWith(AUFS_META_PREFIX)) return { kind: 'skip', reason: `aufs metadata '${entryName}'` };
   if (name.startsWith(WHITEOUT_PREFIX)) {
     const hidden = name.slice(WHITEOUT_PREFIX.length);
     if (hidden === '' || hidden === '.' || hidden === '..') return { kind: 'skip', reason: `a whiteout of nothing '${entryName}'` };
