@@ -4,7 +4,6 @@
 // out, a symlink replaced by a file) change nothing outside the layer.
 import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -27,8 +26,8 @@ async function extract(dir: string, entries: TarSpec[], options: { gzip?: boolea
   writeFileSync(blob, options.gzip === false ? tar : gzipSync(tar));
   const layer = join(dir, `layer-${Math.random().toString(36).slice(2)}`);
   mkdirSync(layer);
-  const result = await unpackLayer(blob, layer);
-  return { layer, ...result };
+  const stats = await unpackLayer(blob, layer);
+  return { layer, stats };
 }
 
 /** A directory outside the layers with a file in it, and a check that both are as they were. */
@@ -44,7 +43,7 @@ function outside(dir: string) {
 t.test('what a layer holds, kept', async (t) => {
   const dir = testDir(t, 'mc-extract-');
   const longName = `deep/${'d'.repeat(120)}/file-with-a-long-name`;
-  const { layer, diffId, stats } = await extract(dir, [
+  const { layer, stats } = await extract(dir, [
     { name: './', type: '5', mode: 0o755, mtime: 1_500_000_000 },
     { name: 'bin/', type: '5', mode: 0o750, uid: 2, gid: 3, mtime: 1_400_000_000 },
     { name: 'bin/tool', data: '#!/bin/sh\n', mode: 0o4755, uid: 0, gid: 0, mtime: 1_300_000_000 },
@@ -59,7 +58,7 @@ t.test('what a layer holds, kept', async (t) => {
     { name: 'gnu/truncated', data: 'gnu long name\n' },
     { name: 'tmp/', type: '5', mode: 0o1777 },
   ]);
-  t.match(diffId, /^sha256:[0-9a-f]{64}$/);
+  t.equal(stats.entries, 12, 'a GNU long name is not an entry of its own');
   const tool = statSync(join(layer, 'bin/tool'));
   t.equal(tool.mode & 0o7777, 0o4755, 'set-uid survives the owner change');
   t.equal(tool.mtimeMs, 1_300_000_000_000);
@@ -235,7 +234,6 @@ t.test('zstd layers', async (t) => {
     return;
   }
   mkdirSync(join(dir, 'layer'));
-  const { diffId } = await unpackLayer(join(dir, 'blob'), join(dir, 'layer'));
+  await unpackLayer(join(dir, 'blob'), join(dir, 'layer'));
   t.equal(readFileSync(join(dir, 'layer', 'z'), 'utf8'), 'zstd\n');
-  t.equal(diffId, `sha256:${createHash('sha256').update(tar).digest('hex')}`);
 });

@@ -49,6 +49,12 @@ import { actionOf, normalizePath, xattrAllowed } from './layer-entry';
 import type { TarEntry, TarHandler } from './tar';
 
 export const OPAQUE_XATTR = 'trusted.overlay.opaque';
+/** This process's umask, read once (setting it back at once). */
+const UMASK = (() => {
+  const mask = process.umask(0o022);
+  process.umask(mask);
+  return mask;
+})();
 const IN_ROOT = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 
 export class ExtractError extends Error {}
@@ -201,7 +207,9 @@ export class LayerExtractor implements TarHandler {
         return;
       }
       case 'file': {
-        const fd = this.replacing(dir, name, () => openAt(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600));
+        // Made with its permission bits (the umask may take some, and set-id
+        // bits wait for the owner), so that most files need no chmod after.
+        const fd = this.replacing(dir, name, () => openAt(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, entry.mode & 0o777));
         this.file = { fd, entry };
         return;
       }
@@ -246,7 +254,8 @@ export class LayerExtractor implements TarHandler {
   /** Owner, mode (set-id bits survive, set after the owner), xattrs and, for a file, times. */
   private finishFd(fd: number, entry: TarEntry): void {
     fchownSync(fd, entry.uid, entry.gid);
-    fchmodSync(fd, entry.mode);
+    // A new file has its mode already unless the umask took bits or it has set-id or sticky bits.
+    if (entry.type !== 'file' || (entry.mode & (UMASK | 0o7000)) !== 0) fchmodSync(fd, entry.mode);
     for (const [name, value] of entry.xattrs) {
       if (xattrAllowed(name)) setXattr(fd, name, value);
       else this.stats.skipped.push(`xattr '${name}' of '${entry.name}'`);

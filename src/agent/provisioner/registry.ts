@@ -69,7 +69,8 @@ export class RegistrySource implements ImageSource {
   /** GET `<registry>/v2/<repository>/<path>`, authenticating when asked; a 200 or a throw. */
   private async fetch(path: string, headers: Record<string, string>): Promise<Response> {
     const url = new URL(`${this.where}/${path}`);
-    const key = `${this.reference.registry.url} ${this.reference.repository}`;
+    // A token is for one registry, repository and set of credentials.
+    const key = `${this.reference.registry.url} ${this.reference.repository} ${this.credentials ?? ''}`;
     const cached = tokens.get(key);
     let authorization = cached !== undefined && cached.until > Date.now() ? cached.header : undefined;
     for (let attempt = 0; ; attempt++) {

@@ -14,18 +14,19 @@
 // process download it once, and two processes racing for it keep the first
 // rename (the other's copy is dropped).
 import { randomBytes, createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream';
 import { checkDigest, digestHex, DigestError } from './digest';
 import type { Descriptor } from './manifest';
-import { unpackLayer } from './unpack';
+import { unpackStream } from './unpack';
 
 export interface LayerRecord {
   digest: string;
   size: number;
-  diffId: string;
+  /** The uncompressed digest its image config gives, when known. */
+  diffId?: string;
 }
 
 export interface ImageRecord {
@@ -182,8 +183,8 @@ export class ImageStore {
 
   /**
    * The layer `descriptor` names, extracted: downloaded once (by `open`)
-   * however many ask at a time, checked against its digest and size, and,
-   * when `diffId` is given, its uncompressed digest. Returns its rootfs.
+   * however many ask at a time, checked against its digest and size; its
+   * config's `diffId` is recorded beside it. Returns its rootfs.
    */
   layer(descriptor: Descriptor, diffId: string | undefined, open: () => Promise<Readable>): Promise<string> {
     if (this.hasLayer(descriptor.digest)) return Promise.resolve(this.layerRootfs(descriptor.digest));
@@ -197,16 +198,29 @@ export class ImageStore {
   private async pullLayer(descriptor: Descriptor, diffId: string | undefined, open: () => Promise<Readable>): Promise<string> {
     const stage = this.stage();
     try {
-      const blob = join(stage, 'blob');
-      await download(await open(), blob, descriptor);
       const rootfs = join(stage, 'rootfs');
       mkdirSync(rootfs, { mode: 0o755 });
-      const unpacked = await unpackLayer(blob, rootfs);
-      if (diffId !== undefined && unpacked.diffId !== diffId) {
-        throw new DigestError(`Layer ${descriptor.digest} unpacks to ${unpacked.diffId}, not the ${diffId} its image config says`);
+      // Extracted as it downloads; kept only once the bytes proved right.
+      const verified = verifying(descriptor);
+      const source = await open();
+      const downloaded = new Promise<void>((resolve, reject) =>
+        pipeline(source, verified.stream, (error) => (error ? reject(downloadError(descriptor, error)) : resolve())),
+      );
+      downloaded.catch(() => {});
+      try {
+        await unpackStream(verified.stream, rootfs);
+      } catch (error) {
+        // Damaged bytes break the tar or the gzip before the digest can be
+        // known: the rest is read (to the size the manifest gives at most)
+        // so that a refused download says so, rather than what it did to the tar.
+        verified.stream.resume();
+        await downloaded;
+        verified.check();
+        throw error;
       }
-      rmSync(blob);
-      const record: LayerRecord = { digest: descriptor.digest, size: descriptor.size, diffId: unpacked.diffId };
+      await downloaded;
+      verified.check();
+      const record: LayerRecord = { digest: descriptor.digest, size: descriptor.size, ...(diffId === undefined ? {} : { diffId }) };
       writeFileSync(join(stage, 'layer.json'), JSON.stringify(record));
       try {
         renameSync(stage, this.layerDir(descriptor.digest));
@@ -224,11 +238,20 @@ export class ImageStore {
   }
 }
 
-/** Streams a blob to `path`, refusing it once it is longer than its descriptor says, or when its digest differs. */
-async function download(source: Readable, path: string, descriptor: Descriptor): Promise<void> {
+function downloadError(descriptor: Descriptor, error: Error): Error {
+  if (error instanceof DigestError) return error;
+  return new StoreError(`Failed to download layer ${descriptor.digest}: ${(error as NodeJS.ErrnoException).code ?? error.message}`);
+}
+
+/**
+ * A pass-through that counts and hashes a blob's bytes, failing once they
+ * are more than its descriptor says; `check()` after the end throws unless
+ * their length and digest are the descriptor's.
+ */
+function verifying(descriptor: Descriptor): { stream: Transform; check: () => void } {
   const hash = createHash('sha256');
   let length = 0;
-  const check = new Transform({
+  const stream = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       length += chunk.length;
       if (length > descriptor.size) {
@@ -239,13 +262,10 @@ async function download(source: Readable, path: string, descriptor: Descriptor):
       callback(null, chunk);
     },
   });
-  try {
-    await pipeline(source, check, createWriteStream(path, { mode: 0o600 }));
-  } catch (error) {
-    if (error instanceof DigestError) throw error;
-    throw new StoreError(`Failed to download layer ${descriptor.digest}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (length !== descriptor.size) throw new DigestError(`Layer ${descriptor.digest} is ${length} bytes, not the ${descriptor.size} its manifest says`);
-  const actual = `sha256:${hash.digest('hex')}`;
-  if (actual !== descriptor.digest) throw new DigestError(`Layer ${descriptor.digest} has digest ${actual}: refused`);
+  const check = (): void => {
+    if (length !== descriptor.size) throw new DigestError(`Layer ${descriptor.digest} is ${length} bytes, not the ${descriptor.size} its manifest says`);
+    const actual = `sha256:${hash.digest('hex')}`;
+    if (actual !== descriptor.digest) throw new DigestError(`Layer ${descriptor.digest} has digest ${actual}: refused`);
+  };
+  return { stream, check };
 }

@@ -1,11 +1,14 @@
-// A verified layer blob into a directory: decompressed (gzip with Node's
-// zlib; zstd through the `zstd` program when it is installed), hashed as it
-// goes (the uncompressed digest is the image config's diff_id), read as tar
-// and extracted by LayerExtractor.
+// A layer's bytes into a directory, in one pass as they arrive:
+// decompressed (gzip with Node's zlib; zstd through the `zstd` program when
+// it is installed; a plain tar as it is), read as tar and extracted by
+// LayerExtractor. The caller verifies the bytes against the layer's digest
+// (store.ts) and keeps the directory only if they were right; the
+// uncompressed tar is not hashed again (its digest, the config's diff_id,
+// adds nothing once the compressed one matched: gunzip is deterministic).
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { LayerExtractor, type ExtractStats } from './extract';
 import { TarParser } from './tar';
@@ -21,29 +24,45 @@ export function compressionOf(head: Uint8Array): Compression {
   return 'none';
 }
 
-function headOf(path: string): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(4);
-    return head.subarray(0, readSync(fd, head, 0, 4, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-
 const CHUNK = 256 * 1024;
 
-/** The blob's uncompressed bytes, and a check to make once they have all been read. */
-function decompressed(path: string): { stream: Readable; done: () => Promise<void> } {
-  const compression = compressionOf(headOf(path));
-  if (compression === 'gzip') {
-    const stream = createReadStream(path, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: CHUNK }));
-    return { stream, done: async () => {} };
+/** The first bytes `input` has (at least 4 unless it ends sooner), put back to be read again. */
+async function peek(input: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  while (length < 4) {
+    const chunk = input.read() as Buffer | null;
+    if (chunk !== null) {
+      chunks.push(chunk);
+      length += chunk.length;
+      continue;
+    }
+    if (input.readableEnded) break;
+    const ended = once(input, 'end').then(() => 'end');
+    const readable = once(input, 'readable').then(() => 'readable');
+    if ((await Promise.race([ended, readable])) === 'end') break;
   }
-  if (compression === 'none') return { stream: createReadStream(path, { highWaterMark: CHUNK }), done: async () => {} };
-  const input = openSync(path, 'r');
-  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: [input, 'pipe', 'pipe'] });
-  closeSync(input);
+  const head = Buffer.concat(chunks);
+  if (head.length > 0) input.unshift(head);
+  return head;
+}
+
+/**
+ * `input` piped into `target`: an error of the input ends the target, but
+ * an end of the target leaves the input to its owner (who may drain it).
+ */
+function feed<T extends NodeJS.WritableStream & { destroy(error?: Error): unknown }>(input: Readable, target: T): T {
+  input.once('error', (error) => target.destroy(error));
+  input.pipe(target);
+  return target;
+}
+
+/** The uncompressed bytes of `input`, and a check to make once they have all been read. */
+async function decompressed(input: Readable): Promise<{ stream: Readable; done: () => Promise<void> }> {
+  const compression = compressionOf(await peek(input));
+  if (compression === 'none') return { stream: feed(input, new PassThrough({ highWaterMark: CHUNK })), done: async () => {} };
+  if (compression === 'gzip') return { stream: feed(input, createGunzip({ chunkSize: CHUNK })), done: async () => {} };
+  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   (child.stderr as Readable).setEncoding('utf8').on('data', (text: string) => (stderr += text));
   const exited = new Promise<void>((resolve, reject) => {
@@ -55,40 +74,54 @@ function decompressed(path: string): { stream: Readable; done: () => Promise<voi
       else reject(new UnpackError(`zstd failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n')[0] ?? ''}`));
     });
   });
-  // A missing program ends the (empty) stream; the exit says why.
+  // A missing program ends the (empty) output; its exit says why.
   exited.catch(() => {});
-  return { stream: child.stdout as Readable, done: () => exited };
+  feed(input, child.stdin as NodeJS.WritableStream & { destroy(error?: Error): unknown });
+  return {
+    stream: child.stdout as Readable,
+    done: () => exited,
+  };
 }
 
 /**
- * Extracts the layer blob at `path` into the empty directory `dir`;
- * returns the sha256 digest of its uncompressed tar.
+ * Extracts the layer whose bytes `input` gives (compressed or not) into
+ * the empty directory `dir`. On a failure `input` is left as it is (unpiped), for its owner to
+ * drain or destroy.
  */
-export async function unpackLayer(path: string, dir: string): Promise<{ diffId: string; stats: ExtractStats }> {
-  const { stream, done } = decompressed(path);
+export async function unpackStream(input: Readable, dir: string): Promise<ExtractStats> {
   const extractor = new LayerExtractor(dir);
-  const parser = new TarParser(extractor);
-  const hash = createHash('sha256');
+  let stream: Readable | undefined;
   let finished = false;
   try {
+    const source = await decompressed(input);
+    stream = source.stream;
+    const parser = new TarParser(extractor);
     try {
-      for await (const chunk of stream) {
-        hash.update(chunk as Buffer);
-        parser.write(chunk as Buffer);
-      }
+      for await (const chunk of stream) parser.write(chunk as Buffer);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new UnpackError(`The layer is not valid gzip: ${(error as Error).message}`);
       throw error;
     }
-    await done();
+    await source.done();
     parser.finish();
     extractor.close();
     finished = true;
+    return extractor.stats;
   } finally {
     if (!finished) {
-      stream.destroy();
+      if (stream !== undefined) input.unpipe();
+      stream?.destroy();
       extractor.dispose();
     }
   }
-  return { diffId: `sha256:${hash.digest('hex')}`, stats: extractor.stats };
+}
+
+/** unpackStream of the file at `path`. */
+export async function unpackLayer(path: string, dir: string): Promise<ExtractStats> {
+  const input = createReadStream(path, { highWaterMark: CHUNK });
+  try {
+    return await unpackStream(input, dir);
+  } finally {
+    input.destroy();
+  }
 }
