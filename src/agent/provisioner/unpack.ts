@@ -96,12 +96,26 @@ export async function unpackStream(input: Readable, dir: string): Promise<Extrac
     const source = await decompressed(input);
     stream = source.stream;
     const parser = new TarParser(extractor);
-    try {
-      for await (const chunk of stream) parser.write(chunk as Buffer);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new UnpackError(`The layer is not valid gzip: ${(error as Error).message}`);
-      throw error;
-    }
+    const output = stream;
+    // 'data' events rather than for-await: the parser takes each chunk at
+    // once (it writes synchronously), and this is measurably cheaper.
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      output.on('data', (chunk: Buffer) => {
+        if (failed) return;
+        try {
+          parser.write(chunk);
+        } catch (error) {
+          failed = true;
+          output.pause();
+          reject(error);
+        }
+      });
+      output.once('end', resolve);
+      output.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code?.startsWith('Z_') ? new UnpackError(`The layer is not valid gzip: ${error.message}`) : error),
+      );
+    });
     await source.done();
     parser.finish();
     extractor.close();
