@@ -8,16 +8,9 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { unpackLayer } from '../src/agent/provisioner/unpack';
-import { makeTar, type TarSpec } from './helpers/oci';
+import { getXattr, makeTar, type TarSpec } from './helpers/oci';
 import { testDir } from './helpers/process';
 
-const getXattr = (path: string, name: string): string | undefined => {
-  try {
-    return execFileSync('getfattr', ['--only-values', '-h', '-n', name, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return undefined;
-  }
-};
 
 /** Extracts `entries` (as a tar, gzip unless told) into a fresh layer directory of `dir`. */
 async function extract(dir: string, entries: TarSpec[], options: { gzip?: boolean } = {}) {
@@ -236,4 +229,16 @@ t.test('zstd layers', async (t) => {
   mkdirSync(join(dir, 'layer'));
   await unpackLayer(join(dir, 'blob'), join(dir, 'layer'));
   t.equal(readFileSync(join(dir, 'layer', 'z'), 'utf8'), 'zstd\n');
+});
+
+t.test('zstd without the zstd program is refused in one line', async (t) => {
+  const dir = testDir(t, 'mc-extract-');
+  writeFileSync(join(dir, 'blob'), Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(64)]));
+  mkdirSync(join(dir, 'layer'));
+  const path = process.env.PATH;
+  process.env.PATH = join(dir, 'no-programs-here');
+  t.teardown(() => {
+    process.env.PATH = path;
+  });
+  await t.rejects(unpackLayer(join(dir, 'blob'), join(dir, 'layer')), { message: 'zstd-compressed layers need the zstd program, which is not installed' });
 });

@@ -9,17 +9,10 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { DockerProvisioner } from '../src/agent/provisioner';
 import { OPAQUE_XATTR } from '../src/agent/provisioner/extract';
-import { buildImage, buildIndex, busyboxLayer, CREDENTIALS, freePort, skopeoCopy, startProxy, startRegistry, writeLayout, type BuiltImage } from './helpers/oci';
+import { buildImage, buildIndex, busyboxLayer, CREDENTIALS, freePort, getXattr, skopeoCopy, startProxy, startRegistry, writeLayout, type BuiltImage } from './helpers/oci';
 import { testDir, type Teardown } from './helpers/process';
 import { execFileSync } from 'node:child_process';
 
-const getXattr = (path: string, name: string): string | undefined => {
-  try {
-    return execFileSync('getfattr', ['--only-values', '-n', name, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return undefined;
-  }
-};
 
 /** Three layers: busybox; /etc with files and a directory to be hidden; a whiteout, an opaque /etc/conf.d and a new file. */
 function layeredImage(): BuiltImage {

@@ -2,6 +2,8 @@
 // and platforms, auth challenges and docker configs, the image config
 // applied to a command, the tar reader.
 import t from 'tap';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { authKeyHost, credentialsFor, parseChallenges, parseDockerConfig, tokenOfResponse, tokenUrl } from '../src/agent/provisioner/auth';
 import { actionOf, normalizePath } from '../src/agent/provisioner/layer-entry';
@@ -11,7 +13,9 @@ import { imageLaunch } from '../src/agent/provisioner/runtime';
 import { TarParser, type TarEntry } from '../src/agent/provisioner/tar';
 import { compressionOf } from '../src/agent/provisioner/unpack';
 import { provisionerOptionsFromEnv } from '../src/agent/provisioner';
+import { ImageStore } from '../src/agent/provisioner/store';
 import { makeTar } from './helpers/oci';
+import { testDir } from './helpers/process';
 
 const hub = (parseRegistryFlag(DEFAULT_REGISTRY) as { endpoint: RegistryEndpoint }).endpoint;
 const digest = `sha256:${'ab'.repeat(32)}`;
@@ -253,4 +257,16 @@ t.test('layer entry names', async (t) => {
   t.equal(actionOf('.wh..wh.plnk/12').kind, 'skip');
   t.equal(actionOf('a/.wh.').kind, 'skip');
   t.equal(actionOf('a/.wh...').kind, 'skip');
+});
+
+t.test("the store drops what dead processes left in staging, and keeps a live one's", async (t) => {
+  const dir = testDir(t, 'mc-store-');
+  ImageStore.open(dir);
+  // A pid past pid_max is never alive.
+  mkdirSync(join(dir, 'staging', '4194305-dead'));
+  writeFileSync(join(dir, 'staging', '4194305-dead', 'blob'), 'half');
+  mkdirSync(join(dir, 'staging', `${process.pid}-mine`));
+  mkdirSync(join(dir, 'staging', 'junk'));
+  ImageStore.open(dir);
+  t.same(readdirSync(join(dir, 'staging')), [`${process.pid}-mine`]);
 });

@@ -3,7 +3,7 @@
 // manifests, configs and indexes, pushed with skopeo; Debian's
 // docker-registry on 127.0.0.1 and a free port, and a proxy in front of it
 // that counts requests, can damage blobs and can ask for tokens.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -15,6 +15,15 @@ import type { Teardown } from './process';
 import { spawn } from 'node:child_process';
 
 const run = promisify(execFile);
+
+/** An extended attribute of `path` itself (getfattr, Debian's package attr), or undefined. */
+export function getXattr(path: string, name: string): string | undefined {
+  try {
+    return execFileSync('getfattr', ['--only-values', '-h', '-n', name, path], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return undefined;
+  }
+}
 
 export interface TarSpec {
   name: string;

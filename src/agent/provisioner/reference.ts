@@ -44,12 +44,12 @@ const HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-
 /** The longest name Docker takes. */
 const NAME_MAX = 255;
 
-export class ReferenceError extends Error {}
+export class ImageReferenceError extends Error {}
 
-/** Splits `NAME[:TAG][@DIGEST]`; throws a ReferenceError saying what is wrong. */
+/** Splits `NAME[:TAG][@DIGEST]`; throws a ImageReferenceError saying what is wrong. */
 export function parseReference(text: string): ImageReference {
   const fail = (why: string): never => {
-    throw new ReferenceError(`Invalid image reference '${text}': ${why}`);
+    throw new ImageReferenceError(`Invalid image reference '${text}': ${why}`);
   };
   if (text === '') fail('it is empty');
   let rest = text;
@@ -132,10 +132,10 @@ export type RegistrySource = { kind: 'directory'; directory: string } | { kind: 
  */
 export function parseRegistryFlag(flag: string): RegistrySource {
   if (flag.startsWith('/')) return { kind: 'directory', directory: flag };
-  if (flag.startsWith('hdfs://')) throw new ReferenceError(`--docker_registry '${flag}': HDFS archives are not supported`);
+  if (flag.startsWith('hdfs://')) throw new ImageReferenceError(`--docker_registry '${flag}': HDFS archives are not supported`);
   const match = /^(?:(https?):\/\/)?([^/?#]+)\/?$/.exec(flag);
   if (match === null || !HOST.test(match[2])) {
-    throw new ReferenceError(`--docker_registry '${flag}' is neither an absolute directory nor a registry URL (https://host[:port])`);
+    throw new ImageReferenceError(`--docker_registry '${flag}' is neither an absolute directory nor a registry URL (https://host[:port])`);
   }
   const host = DOCKER_HUB_ALIASES.has(match[2]) ? DOCKER_HUB_API : match[2];
   const scheme = match[1] ?? registryScheme(host);
