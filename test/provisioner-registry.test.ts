@@ -113,6 +113,29 @@ function storeContents(store: string): string[] {
   );
 }
 
+t.test("Docker's manifest schema 2 (skopeo converts the image as it pushes)", async (t) => {
+  const dir = testDir(t, 'mc-pull-');
+  const registry = await startRegistry(t, join(dir, 'registry'));
+  const image = layeredImage();
+  writeLayout(join(dir, 'layout'), [{ tag: 'v1', top: image.manifest, mediaType: image.mediaType }], [image]);
+  await skopeoCopy(join(dir, 'layout'), 'v1', `docker://${registry.host}/demo/docker:v1`, { format: 'v2s2' });
+  const proxy = await startProxy(t, registry.host);
+  const pulled = await new DockerProvisioner({ storeDir: join(dir, 'store'), registry: `http://${proxy.host}` }).provision('demo/docker:v1');
+  t.not(pulled.manifestDigest, image.manifest.digest, 'a manifest of its own');
+  const served = await new Promise<string>((resolve, reject) => {
+    http
+      .get(`http://${registry.host}/v2/demo/docker/manifests/v1`, { headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json' } }, (response) => {
+        response.resume();
+        resolve(String(response.headers['content-type']));
+      })
+      .once('error', reject);
+  });
+  t.equal(served, 'application/vnd.docker.distribution.manifest.v2+json');
+  t.same(pulled.config.runtime.cmd, ['cat /etc/motd']);
+  t.equal(readFileSync(join(pulled.layers[2], 'etc/motd'), 'utf8'), 'hello from layer 3\n');
+  t.ok(lstatSync(join(pulled.layers[2], 'etc/gone')).isCharacterDevice());
+});
+
 t.test('an image index is resolved to this machine', async (t) => {
   const dir = testDir(t, 'mc-pull-');
   const registry = await startRegistry(t, join(dir, 'registry'));

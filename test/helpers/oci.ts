@@ -202,9 +202,15 @@ export function writeLayout(dir: string, tags: Array<{ tag: string; top: Blob; m
 }
 
 /** skopeo copy from an OCI layout to anywhere skopeo writes (`docker://...`, `docker-archive:...`). */
-export async function skopeoCopy(layout: string, tag: string, destination: string, options: { all?: boolean; creds?: string } = {}): Promise<void> {
+export async function skopeoCopy(
+  layout: string,
+  tag: string,
+  destination: string,
+  options: { all?: boolean; creds?: string; format?: 'v2s2' | 'oci' } = {},
+): Promise<void> {
   const args = ['--insecure-policy', 'copy', '--quiet', '--dest-tls-verify=false'];
   if (options.all === true) args.push('--all');
+  if (options.format !== undefined) args.push(`--format=${options.format}`);
   if (options.creds !== undefined) args.push(`--dest-creds=${options.creds}`);
   if (!destination.startsWith('docker://')) args.splice(args.indexOf('--dest-tls-verify=false'), 1);
   await run('skopeo', [...args, `oci:${layout}:${tag}`, destination], { timeout: 120_000 });
