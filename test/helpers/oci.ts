@@ -290,6 +290,8 @@ export interface ProxyOptions {
   token?: { user: string; password: string } | 'anonymous';
   /** Answers blob GETs with a 307 to this host:port (another origin). */
   redirectBlobsTo?: string;
+  /** Holds each blob's answer back this long, half of it sent (a slow pull, to be interrupted). */
+  stallBlobsMs?: number;
 }
 
 export interface Proxy {
@@ -347,6 +349,18 @@ export async function startProxy(t: Teardown, upstream: string, options: ProxyOp
     if (options.token !== undefined) delete headers.authorization;
     const forward = http.request({ host: upstream.split(':')[0], port: Number(upstream.split(':')[1]), path: request.url, method: request.method, headers }, (answer) => {
       const tamper = options.tamper;
+      const stall = options.stallBlobsMs;
+      if (stall !== undefined && answer.statusCode === 200 && url.pathname.includes('/blobs/')) {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks);
+          response.writeHead(200, answer.headers);
+          response.write(body.subarray(0, body.length >> 1));
+          setTimeout(() => response.end(body.subarray(body.length >> 1)), stall).unref();
+        });
+        return;
+      }
       if (tamper === undefined || answer.statusCode !== 200) {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(response);
