@@ -12,7 +12,7 @@ import { DEFAULT_REGISTRY, formatReference, parseReference, parseRegistryFlag, r
 import { imageLaunch } from '../src/agent/provisioner/runtime';
 import { TarParser, type TarEntry } from '../src/agent/provisioner/tar';
 import { compressionOf } from '../src/agent/provisioner/unpack';
-import { provisionerOptionsFromEnv } from '../src/agent/provisioner';
+import { loadDockerConfig, provisionerOptionsFromEnv } from '../src/agent/provisioner';
 import { ImageStore } from '../src/agent/provisioner/store';
 import { makeTar } from './helpers/oci';
 import { testDir } from './helpers/process';
@@ -143,6 +143,11 @@ t.test('auth', async (t) => {
   t.equal(credentialsFor(parseDockerConfig('{"quay.io":{"auth":"b2xkOmNmZw==","email":"x"}}'), 'quay.io'), 'b2xkOmNmZw==', 'the old .dockercfg form');
   t.equal(authKeyHost('https://host:1/v1/'), 'host:1');
   t.throws(() => parseDockerConfig('nope'), /Failed to parse docker config/);
+  const dir = testDir(t, 'mc-auth-');
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ auths: { 'quay.io': { auth: 'eDp5' } } }));
+  t.equal(credentialsFor(loadDockerConfig(join(dir, 'config.json')), 'quay.io'), 'eDp5');
+  t.equal(credentialsFor(loadDockerConfig(`file://${join(dir, 'config.json')}`), 'quay.io'), 'eDp5');
+  t.throws(() => loadDockerConfig(join(dir, 'missing.json')), { message: `Failed to read docker config '${join(dir, 'missing.json')}': ENOENT` });
   t.throws(() => parseDockerConfig('{"auths":[]}'), /'auths' is not an object/);
 });
 

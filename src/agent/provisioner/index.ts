@@ -53,14 +53,15 @@ export function provisionerOptionsFromEnv(env: NodeJS.ProcessEnv, workDir: strin
   return options;
 }
 
-/** `--docker_config`'s credentials: a path (starting with '/') is read, anything else is the JSON itself. */
+/** `--docker_config`'s credentials: a path (`/...` or `file:///...`) is read, anything else is the JSON itself. */
 export function loadDockerConfig(value: string): DockerAuths {
   let text = value;
-  if (value.startsWith('/')) {
+  const path = value.startsWith('file://') ? value.slice('file://'.length) : value;
+  if (path.startsWith('/')) {
     try {
-      text = readFileSync(value, 'utf8');
+      text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new ProvisionError(`Failed to read docker config '${value}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new ProvisionError(`Failed to read docker config '${path}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
   }
   return parseDockerConfig(text);
