@@ -8,7 +8,8 @@ import { parseLaunchInfo } from '../launch/launch-info';
 import { cgroupMounts, readMounts } from './cgroups/hierarchies';
 import type { CgroupPlacement } from './cgroups/container';
 import { execSizeProblem, ownStackLimit } from './exec-limits';
-import { buildLaunchInfo, cloneNamespaces, type EtcFiles, type TaskCommand, type TaskRLimit } from './launch-info';
+import type { JsonObject } from '../subcommand/flags';
+import { buildLaunchInfo, cloneNamespaces, type EtcFiles, type Mount, type TaskCommand, type TaskRLimit } from './launch-info';
 import type { ContainerConfig } from './supervision/container';
 import type { TaskOutput } from './supervision/helper';
 
@@ -30,6 +31,11 @@ export interface TaskContainer {
   readonly effectiveCapabilities?: readonly string[];
   readonly boundingCapabilities?: readonly string[];
   readonly rlimits?: readonly TaskRLimit[];
+  /** Mounts that make the rootfs (the provisioner's overlay), the maskings, /proc's read-only parts, the seccomp profile. */
+  readonly rootfsMounts?: readonly Mount[];
+  readonly maskedPaths?: readonly string[];
+  readonly readOnlyProc?: boolean;
+  readonly seccompProfile?: JsonObject;
   readonly cpus?: number;
   readonly memMb?: number;
   readonly pidsLimit: number;
@@ -77,6 +83,10 @@ export function containerConfig(task: TaskContainer): ContainerConfig {
     ...(task.rlimits === undefined ? {} : { rlimits: task.rlimits }),
     ...(etcFiles === undefined ? {} : { etcFiles }),
     readOnlyMounts: hostCgroupMounts(),
+    ...(task.rootfsMounts === undefined ? {} : { rootfsMounts: task.rootfsMounts }),
+    ...(task.maskedPaths === undefined ? {} : { maskedPaths: task.maskedPaths }),
+    ...(task.readOnlyProc === undefined ? {} : { readOnlyProc: task.readOnlyProc }),
+    ...(task.seccompProfile === undefined ? {} : { seccompProfile: task.seccompProfile }),
   });
   // The helper would refuse a bad launch info after the container exists: refuse it here.
   try {

@@ -16,6 +16,8 @@ import { destroyTree } from './cgroups/tree';
 import { ContainerConfigError, containerConfig, DEFAULT_PIDS_LIMIT } from './container-config';
 import { agentResources, machineProbe, type MachineProbe } from './probe';
 import { checkRootfs } from './rootfs';
+import { type ContainerDefaults, containerDefaults, taskDefaults } from './defaults';
+import { RootfsStep, type StackedRootfs } from './rootfs-step';
 import { StatusUpdateManager, type Timers } from './status-update-manager';
 import { Container } from './supervision/container';
 import { type CommandPlan, DEFAULT_KILL_GRACE_PERIOD_MS, durationMs, planCommandTask } from './task-info';
@@ -47,6 +49,8 @@ export interface LocalAgentOptions {
   readonly network?: 'host' | 'isolated';
   /** Where every task's stdout and stderr go, instead of the files in its sandbox (fds this agent's process holds). */
   readonly taskOutput?: { readonly stdout: number; readonly stderr: number };
+  /** Where the agent's own Mesos flags are read (MESOS_ISOLATION, MESOS_*_CAPABILITIES, MESOS_SECCOMP_*, MESOS_IMAGE_PROVISIONER_BACKEND); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Take ROOTFS_LABEL: a task may name a directory of this machine as its root filesystem. */
   readonly rootfsLabel?: boolean;
   /** Status update retries: Mesos's 10 s, doubling to 10 min. */
@@ -75,6 +79,8 @@ interface Run {
   silenced: boolean;
   readonly ended: Promise<void>;
   end(): void;
+  /** Its root filesystem's writable layer is on disk. */
+  stackedRootfs?: boolean;
 }
 
 /** What a test or an operator can see of a task. */
@@ -107,6 +113,8 @@ export class LocalAgent implements Agent {
     private readonly cgroupsRoot: string,
     private readonly release: () => void,
     resources: Resource[],
+    private readonly defaults: ContainerDefaults,
+    private readonly rootfsStep: RootfsStep,
   ) {
     this.warn = options.warn ?? ((message) => complain(message));
     this.registration = {
@@ -137,7 +145,10 @@ export class LocalAgent implements Agent {
       const cgroupsRoot = options.cgroupsRoot ?? cgroupsRootFor(workDir.root);
       for (const failure of await removeLeftovers(workDir, cgroupsRoot)) warn(failure);
       const resources = agentResources(options.resources ?? process.env['MESOS_RESOURCES'], workDir.root, options.probe ?? machineProbe, warn);
-      const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources);
+      const env = options.env ?? process.env;
+      const defaults = containerDefaults(env);
+      const rootfsStep = RootfsStep.start(workDir.provisionerDir, env, warn);
+      const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources, defaults, rootfsStep);
       agent.link = register(agent.registration, agent);
       return agent;
     } catch (error) {
@@ -299,12 +310,27 @@ export class LocalAgent implements Agent {
     const { framework, frameworkId, taskId, containerId } = run;
     const launchFailed = (message: string) =>
       this.finish(run, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${message}` });
-    let rootfs: string | undefined;
+    const isolated = this.options.network === 'isolated';
+    const defaults = taskDefaults(this.defaults, {
+      ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
+      ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
+      asRoot: (plan.user ?? this.agentUser) === 'root',
+      rootfs: plan.rootfs !== undefined,
+    });
+    if (typeof defaults === 'string') return launchFailed(defaults);
+    let stacked: StackedRootfs | undefined;
     if (plan.rootfs !== undefined) {
       const checked = checkRootfs(plan.rootfs);
       if (checked.problem !== undefined) return launchFailed(checked.problem);
-      rootfs = checked.path;
+      // The directory is a read-only layer under one of the container's own.
+      run.stackedRootfs = true;
+      try {
+        stacked = this.rootfsStep.provision(containerId, [checked.path], isolated ? ['hosts', 'hostname', 'resolv.conf'] : []);
+      } catch (error) {
+        return launchFailed(`Failed to provision the root filesystem: ${(error as Error).message}`);
+      }
     }
+    const rootfs = stacked?.rootfs;
     let stdout: number | undefined;
     let stderr: number | undefined;
     const given = this.options.taskOutput;
@@ -316,7 +342,6 @@ export class LocalAgent implements Agent {
       if (given === undefined) for (const fd of [stdout, stderr]) if (fd !== undefined) closeSync(fd);
       return launchFailed(`Failed to create sandbox '${run.sandbox}': ${(error as Error).message}`);
     }
-    const isolated = this.options.network === 'isolated';
     try {
       const config = containerConfig({
         containerId,
@@ -337,8 +362,8 @@ export class LocalAgent implements Agent {
         ...(rootfs === undefined ? { workingDirectory: run.sandbox } : { rootfs }),
         ...(plan.user === undefined ? {} : { user: plan.user }),
         network: isolated ? { isolated: true, hostname: containerId } : { isolated: false },
-        ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
-        ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
+        ...defaults,
+        ...(stacked === undefined ? {} : { rootfsMounts: stacked.mounts }),
         ...(plan.rlimits === undefined ? {} : { rlimits: plan.rlimits }),
         ...(plan.cpus === undefined ? {} : { cpus: plan.cpus }),
         ...(plan.memMb === undefined ? {} : { memMb: plan.memMb }),
@@ -392,6 +417,12 @@ export class LocalAgent implements Agent {
 
   /** The task's terminal update; the task is forgotten once it is acknowledged (or its framework is gone). */
   private finish(run: Run, update: StatusFields): void {
+    if (run.stackedRootfs === true) {
+      // The container is gone: its writable layer goes too.
+      run.stackedRootfs = false;
+      const failure = this.rootfsStep.release(run.containerId);
+      if (failure !== undefined) this.warn(failure);
+    }
     this.send(run, update);
     run.over = true;
     if (run.silenced) this.runs.delete(key(run.frameworkId, run.taskId));
