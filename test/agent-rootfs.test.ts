@@ -120,6 +120,22 @@ for (const backend of ['overlay', 'copy']) {
   });
 }
 
+t.test("the overlay is mounted in the container's own mount namespace: never in the agent's", rootOnly, async (t) => {
+  const rootfs = userRootfs(t);
+  const stub = new MasterStub(true);
+  const workDir = testDir(t, 'agent-rootfs-');
+  const agent = await startAgent(t, stub, { workDir, rootfsLabel: true });
+  const done = launch(stub, agent, rootfsTask('inside', rootfs.path, 'head -1 /proc/mounts | cut -d" " -f1-3; sleep 30'));
+  await stub.waitForState('inside', 'TASK_RUNNING');
+  const view = agent.taskView('F', 'inside')!;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.notMatch(readFileSync('/proc/self/mountinfo', 'utf8'), workDir, 'nothing of the container in our mount table');
+  t.match(readFileSync(`/proc/${view.pid}/mountinfo`, 'utf8'), /overlay/, "the overlay is in the container's");
+  agent.killTask('F', 'inside', { grace_period: { nanoseconds: 0 } });
+  const end = await done;
+  t.match(end, { state: 'TASK_KILLED', stdout: 'overlay / overlay\n' });
+});
+
 t.test("a dead agent's root filesystems go with the next agent's start", rootOnly, async (t) => {
   const rootfs = userRootfs(t);
   const workDir = testDir(t, 'agent-rootfs-');
