@@ -101,6 +101,8 @@ export class LocalCluster {
           resources: fromEnv.resources ?? '',
           hostname,
           ...(cgroupsRoot === undefined ? {} : { cgroupsRoot }),
+          // MESOS_ISOLATION, the capability and seccomp flags, the provisioner backend.
+          env,
           ...options.agent,
           workDir: layout.agentWorkDir(index),
           runtimeDir: layout.agentRuntimeDir(index),
