@@ -10,22 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-fail() {
-  echo "bench/container.sh: $*" >&2
-  exit 1
-}
-
-[ "$(id -u)" = 0 ] || fail "needs root (namespaces, mounts and cgroups)"
-for tool in node hyperfine runc bwrap; do
-  command -v "$tool" >/dev/null || fail "'$tool' is missing"
-done
-[ -x native/build/clone ] && [ -f dist/mesos-execute.js ] || fail "build the package first: npm run build"
-busybox=""
-for candidate in /bin/busybox /usr/bin/busybox; do
-  [ -x "$candidate" ] && busybox=$candidate && break
-done
-[ -n "$busybox" ] || fail "busybox is missing (apt-get install busybox-static)"
-if ldd "$busybox" >/dev/null 2>&1; then fail "$busybox is not static (apt-get install busybox-static)"; fi
+bench=container.sh
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+require node hyperfine runc bwrap
+find_busybox
 
 runs=${BENCH_RUNS:-30}
 work=$(mktemp -d)
@@ -64,9 +53,6 @@ runc_run="runc run --bundle $bundle mesos-bench-$$"
 bwrap_run="bwrap --unshare-all --bind $rootfs / --proc /proc --dev /dev /bin/true"
 
 # Each must work before it is timed (what they say goes to a log, shown on failure).
-check() {
-  "$@" >"$work/check.log" 2>&1 || { cat "$work/check.log" >&2; fail "this does not work: $*"; }
-}
 check $mesos_execute
 check $runc_run
 check $bwrap_run
