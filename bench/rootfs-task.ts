@@ -33,7 +33,7 @@ async function main(layers: string[]): Promise<number> {
           command: { shell: false, value: '/bin/true', arguments: ['/bin/true'] },
           environment: [],
           rootfs: stacked.rootfs,
-          rootfsMounts: stacked.mounts,
+          ...(stacked.overlay === undefined ? {} : { rootfsOverlay: stacked.overlay }),
           ...defaults,
           network: { isolated: false },
           pidsLimit: 64,

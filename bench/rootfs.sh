@@ -13,11 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bench=rootfs.sh
-# shellcheck source=bench/lib.sh
-source bench/lib.sh
-require node hyperfine
-find_busybox
+bench_name=rootfs.sh
+. bench/common.sh
+need_root
+need_tools node hyperfine
+need_build
 
 runs=${BENCH_RUNS:-30}
 work=$(mktemp -d)
@@ -26,23 +26,16 @@ trap 'rm -rf "$work"' EXIT
 # The driver, bundled beside links to the package's programs (it finds bin/, native/ and seccomp/ above itself).
 mkdir -p "$work/pkg/dist"
 for part in bin native seccomp; do ln -s "$PWD/$part" "$work/pkg/$part"; done
-node_modules/.bin/esbuild bench/rootfs-task.ts --bundle --platform=node --format=cjs --target=node20 --log-level=warning --outfile="$work/pkg/dist/rootfs-task.js"
+node_modules/.bin/esbuild bench/rootfs-task.ts --bundle --platform=node --format=cjs --target=node20 \
+  --log-level=warning --outfile="$work/pkg/dist/rootfs-task.js" || fail "could not bundle bench/rootfs-task.ts (npm ci first)"
 driver="$work/pkg/dist/rootfs-task.js"
 
-# The image's layers.
+# The image's layers: the binaries and the mount points; /etc; 200 more files and a whiteout.
 l0="$work/layers/0" l1="$work/layers/1" l2="$work/layers/2"
-mkdir -p "$l0"/{bin,dev,proc,sys,tmp,root} "$l1/etc" "$l2/usr/share/bench"
-cp "$busybox" "$l0/bin/busybox"
-for applet in $("$busybox" --list); do
-  [ "$applet" = busybox ] || ln -sf busybox "$l0/bin/$applet"
-done
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$l1/etc/passwd"
-printf 'root:x:0:\n' >"$l1/etc/group"
-: >"$l1/etc/hosts"
-: >"$l1/etc/hostname"
-: >"$l1/etc/resolv.conf"
+make_busybox_rootfs "$l0"
+mkdir -p "$l1" "$l2/usr/share/bench" "$l2/bin"
+mv "$l0/etc" "$l1/etc"
 for i in $(seq 1 200); do echo "$i" >"$l2/usr/share/bench/$i"; done
-mkdir "$l2/bin"
 mknod "$l2/bin/vi" c 0 0
 
 # The same files in one directory: what the stack shows.
@@ -53,18 +46,12 @@ rm "$flat/bin/vi"
 
 image="node $driver $l0 $l1 $l2"
 rootfs="node $driver $flat"
-check $image
-check $rootfs
+check_works $image
+check_works $rootfs
 
+say_environment
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/results.json" \
   --command-name 'image (3 layers)' "$image" \
   --command-name 'rootfs directory' "$rootfs"
-
-node -e '
-  const { results } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const median = (name) => results.find((result) => result.command === name).median;
-  const image = median("image (3 layers)");
-  const rootfs = median("rootfs directory");
-  console.log("");
-  console.log(`image median: ${(image * 1000).toFixed(1)} ms, rootfs directory median: ${(rootfs * 1000).toFixed(1)} ms: ${(image / rootfs).toFixed(3)}x`);
-' "$work/results.json"
+echo
+print_ratios "$work/results.json" 'image (3 layers)' 'rootfs directory'

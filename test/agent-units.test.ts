@@ -12,6 +12,7 @@ import { AcknowledgementError, StatusUpdateManager, type Timers } from '../src/a
 import type { ContainerEnd } from '../src/agent/supervision/container';
 import { parseCheckpointFailure } from '../src/agent/supervision/last-words';
 import { planCommandTask, ROOTFS_LABEL } from '../src/agent/task-info';
+import { limitWrites } from '../src/agent/cgroups/limits';
 import { terminalUpdate } from '../src/agent/terminal-update';
 import { statusUpdateUuid } from '../src/agent/uuid';
 import { commandTask } from './helpers/master-stub';
@@ -355,4 +356,30 @@ t.test('what a TaskInfo becomes, and what is refused', async (t) => {
   t.match(planCommandTask(framework, labelled('srv'), { agentUser: 'root', rootfsLabel: true }), { refused: true, state: 'TASK_ERROR', message: /must be an absolute path/ });
   t.match(planCommandTask(framework, labelled('/a', '/b'), { agentUser: 'root', rootfsLabel: true }), { refused: true, message: /is given 2 times/ });
   t.notOk('rootfs' in planCommandTask(framework, commandTask('t', 'true', { labels: { labels: [{ key: 'other', value: '/x' }] } }), { agentUser: 'root' }));
+});
+
+t.test('task-info hands the NetworkInfos and the hostname on', async (t) => {
+  const framework: FrameworkInfo = { user: 'root', name: 'f', id: { value: 'F' } };
+  const plan = planCommandTask(framework, commandTask('t', 'true', { container: { type: 'MESOS', network_infos: [{ name: 'a' }] } }), { agentUser: 'root', rootfsLabel: false });
+  t.same('networkInfos' in plan ? plan.networkInfos : undefined, [{ name: 'a' }]);
+  t.match(planCommandTask(framework, commandTask('t', 'true', { container: { type: 'MESOS', network_infos: {} as never } }), { agentUser: 'root', rootfsLabel: false }), {
+    refused: true,
+    state: 'TASK_ERROR',
+  });
+  const named = (hostname: unknown) => planCommandTask(framework, commandTask('t', 'true', { container: { type: 'MESOS', hostname } as never }), { agentUser: 'root' });
+  t.match(named('web-1.cluster.test'), { hostname: 'web-1.cluster.test' });
+  for (const bad of ['a b', 'x\n1.2.3.4 evil', '-web', 'web.', '', 'a'.repeat(65), 7]) {
+    t.match(named(bad), { refused: true, state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message: /^Invalid container\.hostname '.*': expecting a host name/ }, JSON.stringify(bad));
+  }
+});
+
+t.test("cpu limits: a share of the machine, a CFS quota only when asked (Mesos's --cgroups_enable_cfs)", async (t) => {
+  t.same(limitWrites('cpu', 1, { cpus: 0.5 }), [{ file: 'cpu.shares', value: '512' }]);
+  t.same(limitWrites('cpu', 1, { cpus: 0.5, cpuQuota: true }), [
+    { file: 'cpu.shares', value: '512' },
+    { file: 'cpu.cfs_period_us', value: '100000' },
+    { file: 'cpu.cfs_quota_us', value: '50000' },
+  ]);
+  t.same(limitWrites('cpu', 2, { cpus: 0.001 }), [{ file: 'cpu.weight', value: '1' }], 'the floors: 2 shares');
+  t.same(limitWrites('cpu', 2, { cpus: 0.001, cpuQuota: true })[1], { file: 'cpu.max', value: '1000 100000' }, 'a quota of at least 1 ms');
 });

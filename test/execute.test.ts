@@ -18,7 +18,7 @@ import { launchTask, runTask, type TaskStatus } from '../src/agent/standalone/ta
 import { parseDuration } from '../src/execute/duration';
 import { parseResources } from '../src/agent/standalone/resources';
 import { describeWaitStatus, formatBytes } from '../src/agent/standalone/status';
-import { testDir } from './helpers/process';
+import { processesInNamespace, testDir } from './helpers/process';
 import { findBusybox, isStatic, makeBusyboxRootfs, type Rootfs } from './helpers/rootfs';
 import { cleanEnv, EXECUTE, isRoot, ROOT, run, type Result } from './helpers/run';
 
@@ -208,20 +208,6 @@ function leftovers(): Leftovers {
   };
 }
 
-/** Processes (by pid) whose pid namespace is `namespace` ("pid:[4026532...]"). */
-function processesIn(namespace: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readlinkSync(`/proc/${name}/ns/pid`) === namespace) pids.push(Number(name));
-    } catch {
-      // Gone, or a kernel thread.
-    }
-  }
-  return pids;
-}
-
 /**
  * Runs `body`, then checks that the machine is as it was before: the same
  * mounts for us, the same hostname and /etc files, and no runtime
@@ -293,6 +279,7 @@ t.test('a task runs isolated: its own pid 1, hostname, loopback-only network and
       'echo "sandbox=$MESOS_SANDBOX"',
     ].join('; ');
     const result = execute(['--name=isolated', `--command=${script}`]);
+    const ended = Date.now();
     t.equal(result.code, 0, result.stderr);
     const value = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(result.stdout)?.[1];
     t.match(result.stderr, /^Subscribed with ID [0-9a-f-]{36}-0000\nSubmitted task 'isolated' to agent '[0-9a-f-]{36}-S0'\n/);
@@ -315,7 +302,7 @@ t.test('a task runs isolated: its own pid 1, hostname, loopback-only network and
     t.ok(Number(value('procs')) < 20, `only its own processes in /proc (${value('procs')})`);
     t.match(value('cwd'), /\/slaves\/[0-9a-f-]+-S0\/frameworks\/[0-9a-f-]+-0000\/executors\/isolated\/runs\/[0-9a-f-]{36}$/, 'the working directory is the sandbox');
     t.equal(value('sandbox'), value('cwd'), 'MESOS_SANDBOX names it');
-    t.equal(processesIn(value('pidns')!).length, 0, 'no process of the container is left');
+    t.same(processesInNamespace(value('pidns')!, ended), [], 'no process of the container is left');
   });
 });
 
@@ -362,6 +349,7 @@ t.test('--kill_after kills the task: TASK_KILLING, then TASK_KILLED', rootOnly, 
   await leavingNothingBehind(t, async () => {
     const started = Date.now();
     const result = execute(['--name=sleepy', '--command=echo "pidns=$(readlink /proc/self/ns/pid)"; exec sleep 60', '--kill_after=300ms']);
+    const ended = Date.now();
     t.ok(Date.now() - started < 20_000, 'killed long before the sleep ends');
     t.equal(result.code, 1);
     t.same(states(result.stderr), ['TASK_STARTING', 'TASK_RUNNING', 'TASK_KILLING', 'TASK_KILLED']);
@@ -369,7 +357,7 @@ t.test('--kill_after kills the task: TASK_KILLING, then TASK_KILLED', rootOnly, 
     t.equal(lastUpdate(result.stderr), "Received status update TASK_KILLED for task 'sleepy'\n  message: 'Command terminated with signal Terminated'\n  source: SOURCE_EXECUTOR\n");
     const namespace = /^pidns=(.*)$/m.exec(result.stdout)?.[1];
     t.ok(namespace, 'the task said where it ran');
-    if (namespace !== undefined) t.same(processesIn(namespace), [], 'no process is left');
+    if (namespace !== undefined) t.same(processesInNamespace(namespace, ended), [], 'no process is left');
 
     // A task that ignores SIGTERM is killed after the grace period.
     const stubborn = execute(['--name=stubborn', '--command=trap "" TERM; while :; do sleep 0.1; done', '--kill_after=300ms']);
@@ -485,7 +473,10 @@ t.test('the clone program: hostname and loopback in the new namespaces, one-line
     [[String(NEWUTS), '3', `--hostname=${'a'.repeat(65)}`, '--', 'true'], /^clone: Invalid hostname: it must have 1 to 64 characters\n$/],
     [[String(NEWUTS), '3', '--hostname=', '--', 'true'], /^clone: Invalid hostname: /],
     [[String(NEWNS), '3', '--hostname=box', '--', 'true'], /^clone: --hostname needs a new UTS namespace/],
-    [[String(NEWUTS), '3', '--hostname=box', 'true'], /^Usage: clone <clone-flags> <pid-fd> \[--hostname=NAME\] \[--cgroup=DIR\]\.\.\. -- /],
+    [[String(NEWUTS), '3', '--hostname=box', 'true'], /^Usage: clone <clone-flags> <pid-fd> \[--hostname=NAME\] \[--cgroup=DIR\]\.\.\. \[--overlay=DIR --overlay-options=OPTIONS\] -- /],
+    [[String(NEWUTS), '3', '--overlay=/x', '--overlay-options=lowerdir=/', '--', 'true'], /^clone: --overlay needs a new mount namespace/],
+    [[String(NEWNS), '3', '--overlay=/x', '--', 'true'], /^clone: --overlay needs an absolute DIR and --overlay-options/],
+    [[String(NEWNS), '3', '--overlay=x', '--overlay-options=lowerdir=/', '--', 'true'], /^clone: --overlay needs an absolute DIR/],
   ];
   for (const [args, message] of cases) {
     const result = run(clone, args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });

@@ -2,7 +2,7 @@
 // messages, and the resource arithmetic that fits a task into an offer.
 import t from 'tap';
 import { acknowledgeBody, makeCall, messageBody, reconcileBody, rolesBody } from '../src/scheduler/calls';
-import { contains, find, parseMasterAddress, toUnreserved, unallocate } from '../src/scheduler/index';
+import { contains, find, parseMasterAddress, parseResources, ResourceTextError, toUnreserved, unallocate } from '../src/scheduler/index';
 import type { Resource } from '../src/scheduler/types';
 
 t.test('master addresses: HOST:PORT and http://HOST:PORT; zk://, file:// and the rest refused in one line', async (t) => {
@@ -89,4 +89,26 @@ t.test('find: the offer’s own resources, reserved for the role first, then unr
   t.equal(find([cpus(0.5)], [cpus(0.5), cpus(0.5)]), undefined);
   const set: Resource = { name: 'gpus_ids', type: 'SET', set: { item: ['a', 'b', 'c'] } };
   t.same(find([set], [{ name: 'gpus_ids', type: 'SET', set: { item: ['b'] } }]), [{ name: 'gpus_ids', type: 'SET', set: { item: ['b'] } }]);
+});
+
+t.test("parseResources: Mesos's text form as the scheduler's messages", async (t) => {
+  t.same(parseResources('cpus:0.5; mem:64;ports:[31000-31010, 31020-31020];disk(web):10'), [
+    { name: 'cpus', type: 'SCALAR', scalar: { value: 0.5 } },
+    { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
+    { name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 31000n, end: 31010n }, { begin: 31020n, end: 31020n }] } },
+    { name: 'disk', type: 'SCALAR', scalar: { value: 10 }, reservations: [{ type: 'STATIC', role: 'web' }] },
+  ]);
+  t.same(parseResources(''), []);
+  t.ok(
+    (() => {
+      try {
+        parseResources('cpus');
+      } catch (error) {
+        return error instanceof ResourceTextError && /missing ':'/.test(error.message);
+      }
+      return false;
+    })(),
+    'a ResourceTextError',
+  );
+  t.throws(() => parseResources('cpus:x'), { message: "Bad scalar value 'x' in cpus:x" });
 });

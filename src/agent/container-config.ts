@@ -9,7 +9,7 @@ import { cgroupMounts, readMounts } from './cgroups/hierarchies';
 import type { CgroupPlacement } from './cgroups/container';
 import { execSizeProblem, ownStackLimit } from './exec-limits';
 import type { JsonObject } from '../subcommand/flags';
-import { buildLaunchInfo, cloneNamespaces, type EtcFiles, type Mount, type TaskCommand, type TaskRLimit } from './launch-info';
+import { buildLaunchInfo, cloneNamespaces, type EtcFiles, type TaskCommand, type TaskRLimit } from './launch-info';
 import type { ContainerConfig } from './supervision/container';
 import type { TaskOutput } from './supervision/helper';
 
@@ -26,17 +26,27 @@ export interface TaskContainer {
   readonly rootfs?: string;
   readonly workingDirectory?: string;
   readonly user?: string;
-  /** A network namespace of its own with only loopback, and then this hostname; or the host's network. */
-  readonly network: { readonly isolated: true; readonly hostname: string } | { readonly isolated: false };
+  /**
+   * A network namespace of its own with only loopback, and then this
+   * hostname; or the host's network. With `networkFiles` its /etc files
+   * are someone else's business (the CNI networks' setup), not launch's.
+   */
+  readonly network:
+    | { readonly isolated: true; readonly hostname: string; readonly networkFiles?: 'external' }
+    | { readonly isolated: false };
+  /** Steps of the container's isolation between its clone and its go-ahead (see ContainerConfig). */
+  readonly isolation?: ContainerConfig['isolation'];
   readonly effectiveCapabilities?: readonly string[];
   readonly boundingCapabilities?: readonly string[];
   readonly rlimits?: readonly TaskRLimit[];
-  /** Mounts that make the rootfs (the provisioner's overlay), the maskings, /proc's read-only parts, the seccomp profile. */
-  readonly rootfsMounts?: readonly Mount[];
+  /** The provisioner's overlay of the rootfs, mounted as the container's mount namespace is made; the maskings, /proc's read-only parts, the seccomp profile. */
+  readonly rootfsOverlay?: { readonly target: string; readonly options: string };
   readonly maskedPaths?: readonly string[];
   readonly readOnlyProc?: boolean;
   readonly seccompProfile?: JsonObject;
   readonly cpus?: number;
+  /** `cpus` as a hard limit too (Mesos's --cgroups_enable_cfs), not only a share. */
+  readonly cpuQuota?: boolean;
   readonly memMb?: number;
   readonly pidsLimit: number;
   readonly cgroups: CgroupPlacement;
@@ -64,7 +74,7 @@ function hostCgroupMounts(): string[] {
 export function containerConfig(task: TaskContainer): ContainerConfig {
   const problem = execSizeProblem(task, ownStackLimit());
   if (problem !== undefined) throw new ContainerConfigError(problem);
-  const etcFiles: EtcFiles | undefined = task.network.isolated
+  const etcFiles: EtcFiles | undefined = task.network.isolated && task.network.networkFiles === undefined
     ? {
         hosts: join(task.runtimeDirectory, 'hosts'),
         hostname: join(task.runtimeDirectory, 'hostname'),
@@ -83,7 +93,6 @@ export function containerConfig(task: TaskContainer): ContainerConfig {
     ...(task.rlimits === undefined ? {} : { rlimits: task.rlimits }),
     ...(etcFiles === undefined ? {} : { etcFiles }),
     readOnlyMounts: hostCgroupMounts(),
-    ...(task.rootfsMounts === undefined ? {} : { rootfsMounts: task.rootfsMounts }),
     ...(task.maskedPaths === undefined ? {} : { maskedPaths: task.maskedPaths }),
     ...(task.readOnlyProc === undefined ? {} : { readOnlyProc: task.readOnlyProc }),
     ...(task.seccompProfile === undefined ? {} : { seccompProfile: task.seccompProfile }),
@@ -99,14 +108,16 @@ export function containerConfig(task: TaskContainer): ContainerConfig {
     runtimeDirectory: task.runtimeDirectory,
     launchInfo,
     cloneFlags: cloneNamespaces(task.network.isolated).reduce((sum, flag) => sum | flag, 0),
+    ...(task.rootfsOverlay === undefined ? {} : { overlay: task.rootfsOverlay }),
     ...(task.network.isolated ? { hostname: task.network.hostname } : {}),
     ...(etcFiles === undefined || !task.network.isolated
       ? {}
       : { etc: { files: etcFiles, hostname: task.network.hostname, ...(task.rootfs === undefined ? {} : { rootfs: task.rootfs }) } }),
+    ...(task.isolation === undefined ? {} : { isolation: task.isolation }),
     cgroups: task.cgroups,
     limits: {
       ...(task.memMb === undefined ? {} : { memoryBytes: task.memMb * 1024 * 1024 }),
-      ...(task.cpus === undefined ? {} : { cpus: task.cpus }),
+      ...(task.cpus === undefined ? {} : { cpus: task.cpus, cpuQuota: task.cpuQuota ?? false }),
       pids: task.pidsLimit,
     },
     stdout: task.stdout,

@@ -60,8 +60,6 @@ export interface LaunchSpec {
   readonly etcFiles?: EtcFiles;
   /** Mount points of the host bound read-only over themselves (without a rootfs): its cgroup filesystems. */
   readonly readOnlyMounts?: readonly string[];
-  /** Mounts that make the rootfs itself (the provisioner's overlay): the first of all. */
-  readonly rootfsMounts?: readonly Mount[];
   /** Paths as the task sees them ('/proc/kcore'), hidden from it. */
   readonly maskedPaths?: readonly string[];
   /** /proc/sys, /proc/sysrq-trigger and friends read-only; default: with a rootfs only. */
@@ -88,7 +86,7 @@ export function cloneNamespaces(isolateNetwork: boolean): number[] {
   return namespaces;
 }
 
-export interface Mount {
+interface Mount {
   readonly source?: string;
   readonly target: string;
   readonly type?: string;
@@ -190,7 +188,6 @@ export function buildLaunchInfo(spec: LaunchSpec): JsonObject {
     environment: { variables: spec.environment.map(({ name, value }) => ({ name, value, type: 'VALUE' })) },
     clone_namespaces: cloneNamespaces(spec.isolateNetwork),
     mounts: [
-      ...(spec.rootfsMounts ?? []),
       ...(spec.rootfs === undefined ? hostFilesystemMounts(spec.readOnlyProc ?? false) : rootfsMounts(spec.rootfs, spec.readOnlyProc ?? true)),
       ...(spec.etcFiles === undefined ? [] : etcMounts(spec.etcFiles, spec.rootfs)),
       ...(spec.rootfs === undefined ? (spec.readOnlyMounts ?? []).map((path): Mount => ({ source: path, target: path, flags: READ_ONLY_BIND })) : []),

@@ -14,6 +14,11 @@ import type { FrameworkInfo, KillPolicy, Resource, TaskInfo, TaskState } from '.
 import { complain } from '../subcommand/output';
 import { destroyTree } from './cgroups/tree';
 import { ContainerConfigError, containerConfig, DEFAULT_PIDS_LIMIT } from './container-config';
+import { type CniNetworks, loadCniNetworks } from './cni/config';
+import { removeLeftoverNetworks } from './cni/leftovers';
+import { realConfigReader, realNetworkSystem } from './cni/system';
+import type { NetworkRefusal } from './cni/plan';
+import { taskNetworks, type TaskNetworks } from './cni/task-networks';
 import { agentResources, machineProbe, type MachineProbe } from './probe';
 import { checkRootfs } from './rootfs';
 import { type ContainerDefaults, containerDefaults, taskDefaults } from './defaults';
@@ -42,6 +47,12 @@ export interface LocalAgentOptions {
   /** The most processes a container may hold at once; default 4096. */
   readonly pidsLimit?: number;
   /**
+   * A task's cpus as a hard limit (a CFS quota), as Mesos's
+   * --cgroups_enable_cfs; default false, as Mesos's: only a share of the
+   * machine under contention.
+   */
+  readonly cgroupsEnableCfs?: boolean;
+  /**
    * 'host' (default, as Mesos's agent without a network isolator): tasks
    * share the machine's network and hostname. 'isolated': each task gets a
    * network namespace with only loopback, and its container id as hostname.
@@ -58,6 +69,12 @@ export interface LocalAgentOptions {
   readonly statusUpdateRetryIntervalMaxMs?: number;
   readonly timers?: Timers;
   readonly probe?: MachineProbe;
+  /** Mesos's --network_cni_config_dir; default MESOS_NETWORK_CNI_CONFIG_DIR. With the next, '' for both: no networks. */
+  readonly networkCniConfigDir?: string;
+  /** Mesos's --network_cni_plugins_dir (colon-separated directories); default MESOS_NETWORK_CNI_PLUGINS_DIR. */
+  readonly networkCniPluginsDir?: string;
+  /** How long a CNI plugin may take before the launch fails; default 60 s. */
+  readonly networkCniPluginTimeoutMs?: number;
   /** What goes wrong beside the tasks, one line each; default stderr. */
   readonly warn?: (message: string) => void;
 }
@@ -71,6 +88,7 @@ interface Run {
   readonly containerId: string;
   readonly sandbox: string;
   container?: Container;
+  networks?: TaskNetworks;
   gracePeriodMs: number;
   state: TaskState;
   /** The container is gone and the terminal update queued. */
@@ -113,6 +131,7 @@ export class LocalAgent implements Agent {
     private readonly cgroupsRoot: string,
     private readonly release: () => void,
     resources: Resource[],
+    private readonly networks: CniNetworks | undefined,
     private readonly defaults: ContainerDefaults,
     private readonly rootfsStep: RootfsStep,
   ) {
@@ -139,16 +158,27 @@ export class LocalAgent implements Agent {
   static async start(options: LocalAgentOptions, register: Register): Promise<LocalAgent> {
     const warn = options.warn ?? ((message: string) => complain(message));
     const workDir = workDirOf(options.workDir, options.runtimeDir);
+    // As Mesos's network/cni isolator: a bad configuration keeps the agent from starting.
+    const networks = loadCniNetworks(
+      {
+        configDir: options.networkCniConfigDir ?? process.env['MESOS_NETWORK_CNI_CONFIG_DIR'],
+        pluginsDir: options.networkCniPluginsDir ?? process.env['MESOS_NETWORK_CNI_PLUGINS_DIR'],
+      },
+      realConfigReader(),
+    );
+    if (networks !== undefined && process.getuid?.() !== 0) throw new Error("The 'network/cni' isolator requires root permissions");
     mkdirSync(workDir.root, { recursive: true });
     const release = lockWorkDir(workDir);
     try {
       const cgroupsRoot = options.cgroupsRoot ?? cgroupsRootFor(workDir.root);
+      const timeout = options.networkCniPluginTimeoutMs === undefined ? {} : { timeoutMs: options.networkCniPluginTimeoutMs };
+      for (const failure of await removeLeftoverNetworks(workDir.runtimeDir, networks, realNetworkSystem(), timeout)) warn(failure);
       for (const failure of await removeLeftovers(workDir, cgroupsRoot)) warn(failure);
       const resources = agentResources(options.resources ?? process.env['MESOS_RESOURCES'], workDir.root, options.probe ?? machineProbe, warn);
       const env = options.env ?? process.env;
       const defaults = containerDefaults(env);
       const rootfsStep = RootfsStep.start(workDir.provisionerDir, env, warn);
-      const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources, defaults, rootfsStep);
+      const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources, networks, defaults, rootfsStep);
       agent.link = register(agent.registration, agent);
       return agent;
     } catch (error) {
@@ -325,12 +355,20 @@ export class LocalAgent implements Agent {
       // The directory is a read-only layer under one of the container's own.
       run.stackedRootfs = true;
       try {
-        stacked = this.rootfsStep.provision(containerId, [checked.path], isolated ? ['hosts', 'hostname', 'resolv.conf'] : []);
+        // The files the agent or its CNI networks bind into /etc get plain files to go on.
+        const etcFiles = isolated || (plan.networkInfos?.length ?? 0) > 0 ? ['hosts', 'hostname', 'resolv.conf'] : [];
+        stacked = this.rootfsStep.provision(containerId, [checked.path], etcFiles);
       } catch (error) {
         return launchFailed(`Failed to provision the root filesystem: ${(error as Error).message}`);
       }
     }
     const rootfs = stacked?.rootfs;
+    const networks = this.networkStep(run, plan, rootfs);
+    if (networks?.refused === true) {
+      this.finish(run, { state: networks.state, source: 'SOURCE_AGENT', reason: networks.reason, message: networks.message });
+      return;
+    }
+    if (networks !== undefined) run.networks = networks;
     let stdout: number | undefined;
     let stderr: number | undefined;
     const given = this.options.taskOutput;
@@ -356,16 +394,18 @@ export class LocalAgent implements Agent {
             agentId: this.agentId,
             role: framework.roles?.[0] ?? framework.role ?? '*',
           },
-          plan.environment,
+          run.networks === undefined ? plan.environment : [...run.networks.environment, ...plan.environment],
         ),
         // In a root filesystem of its own the task starts at its root: the sandbox is not in there.
         ...(rootfs === undefined ? { workingDirectory: run.sandbox } : { rootfs }),
         ...(plan.user === undefined ? {} : { user: plan.user }),
-        network: isolated ? { isolated: true, hostname: containerId } : { isolated: false },
+        // Without a network of its own (CNI, or the agent's 'isolated'), the host's network and hostname, as Mesos's agent.
+        network: run.networks?.network ?? (isolated ? { isolated: true, hostname: containerId } : { isolated: false }),
+        ...(run.networks === undefined ? {} : { isolation: run.networks.isolation }),
         ...defaults,
-        ...(stacked === undefined ? {} : { rootfsMounts: stacked.mounts }),
+        ...(stacked?.overlay === undefined ? {} : { rootfsOverlay: stacked.overlay }),
         ...(plan.rlimits === undefined ? {} : { rlimits: plan.rlimits }),
-        ...(plan.cpus === undefined ? {} : { cpus: plan.cpus }),
+        ...(plan.cpus === undefined ? {} : { cpus: plan.cpus, cpuQuota: this.options.cgroupsEnableCfs ?? false }),
         ...(plan.memMb === undefined ? {} : { memMb: plan.memMb }),
         pidsLimit: this.options.pidsLimit ?? DEFAULT_PIDS_LIMIT,
         cgroups: { name: containerId, root: this.cgroupsRoot, onRoot: (path) => recordCgroup(this.workDir, path) },
@@ -391,6 +431,23 @@ export class LocalAgent implements Agent {
     void run.container.ended.then((end) => this.finish(run, terminalFields(terminalUpdate(end))));
   }
 
+  /** The task's CNI networks, or why it can't have them; nothing for a task that names none. */
+  private networkStep(run: Run, plan: CommandPlan, rootfs: string | undefined): TaskNetworks | NetworkRefusal | undefined {
+    return taskNetworks(
+      {
+        containerId: run.containerId,
+        runtimeDirectory: this.runtimeDirectoryOf(run.containerId),
+        networkInfos: plan.networkInfos,
+        resources: run.task.resources,
+        ...(rootfs === undefined ? {} : { rootfs }),
+        ...(plan.hostname === undefined ? {} : { hostname: plan.hostname }),
+      },
+      this.networks,
+      realNetworkSystem(),
+      this.options.networkCniPluginTimeoutMs === undefined ? {} : { timeoutMs: this.options.networkCniPluginTimeoutMs },
+    );
+  }
+
   // ------------------------------------------------------------ updates
 
   private runtimeDirectoryOf(containerId: string): string {
@@ -406,8 +463,15 @@ export class LocalAgent implements Agent {
     if (run.silenced) return;
     run.state = update.state;
     const pid = run.container?.pid;
+    const networkInfos = run.networks?.networkInfos();
     const status = taskStatus(
-      { agentId: this.agentId, taskId: run.taskId, containerId: run.containerId, ...(pid === undefined ? {} : { executorPid: pid }) },
+      {
+        agentId: this.agentId,
+        taskId: run.taskId,
+        containerId: run.containerId,
+        ...(pid === undefined ? {} : { executorPid: pid }),
+        ...(networkInfos === undefined ? {} : { networkInfos }),
+      },
       update,
     );
     this.later(() => {

@@ -9,7 +9,6 @@ import {
   type BackendSystem,
   destroyRootfs,
   provisionRootfs,
-  type RootfsMount,
   selectBackend,
 } from './provisioner/backend/index';
 import { hostBackendSystem } from './provisioner/backend/system';
@@ -17,8 +16,8 @@ import { hostBackendSystem } from './provisioner/backend/system';
 export interface StackedRootfs {
   /** The container's root, for launch. */
   readonly rootfs: string;
-  /** The mounts that go first in its launch info. */
-  readonly mounts: readonly RootfsMount[];
+  /** overlay's mount of it, for the clone program to make in the container's new mount namespace. */
+  readonly overlay?: { readonly target: string; readonly options: string };
 }
 
 export class RootfsStep {
@@ -46,7 +45,8 @@ export class RootfsStep {
   /** The container's root over `layers` (bottom first; a rootfs directory is one). Throws with the reason. */
   provision(containerId: string, layers: readonly string[], etcFiles: readonly string[]): StackedRootfs {
     const made = provisionRootfs({ provisionerDir: this.provisionerDir, containerId, backend: this.backend, layers, etcFiles }, this.system);
-    return { rootfs: made.rootfs, mounts: made.mounts };
+    const [mount] = made.mounts;
+    return { rootfs: made.rootfs, ...(mount === undefined ? {} : { overlay: { target: mount.target, options: mount.options } }) };
   }
 
   /** Removes the container's writable layer and root; the failure, if any. */

@@ -2,11 +2,13 @@
 // ExecutorInfo) becomes the command, the user, the capabilities and
 // rlimits of its container (ContainerInfo.linux_info and rlimit_info),
 // its cpu and memory limits and its kill grace period. What this agent
-// can't honour (custom executors, URIs to fetch, images, volumes, CNI
-// networks, secrets, ...) is refused with a terminal update, never ignored.
-// A root filesystem directory of this machine comes in a label of ours
+// can't honour (custom executors, URIs to fetch, images, volumes,
+// secrets, ...) is refused with a terminal update, never ignored. The CNI
+// networks it names are handed on as given (see cni/plan.ts). A root
+// filesystem directory of this machine comes in a label of ours
 // (ROOTFS_LABEL), taken only by an agent told to take it. Pure.
 import type { CommandInfo, FrameworkInfo, TaskInfo } from '../master/types';
+import { quoteValue } from '../subcommand/quote';
 import type { TaskCommand, TaskRLimit } from './launch-info';
 import { scalarOf } from './resources';
 
@@ -34,6 +36,10 @@ export interface CommandPlan {
   readonly cpus?: number;
   readonly memMb?: number;
   readonly gracePeriodMs: number;
+  /** `container.network_infos`, as given. */
+  readonly networkInfos?: readonly unknown[];
+  /** `container.hostname`: only a container on a CNI network can have one (see cni/task-networks.ts). */
+  readonly hostname?: string;
 }
 
 export interface Refusal {
@@ -51,6 +57,9 @@ const notSupported = (what: string): Refusal => ({
   reason: 'REASON_CONTAINER_LAUNCH_FAILED',
   message: `Failed to launch container: ${what} not supported by this agent`,
 });
+
+/** Labels of letters, digits and inner hyphens, separated by dots. */
+const HOSTNAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 
 const invalid = (message: string): Refusal => ({ refused: true, state: 'TASK_ERROR', reason: 'REASON_TASK_INVALID', message });
 
@@ -121,6 +130,8 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, option
   let effective: string[] | undefined;
   let bounding: string[] | undefined;
   let rlimits: TaskRLimit[] | undefined;
+  let networkInfos: unknown[] | undefined;
+  let hostname: string | undefined;
   const container = task.container;
   if (container !== undefined) {
     const type = (container['type'] as string | undefined) ?? 'MESOS';
@@ -128,9 +139,20 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, option
     const mesos = container['mesos'];
     if (isObject(mesos) && given(mesos['image'])) return notSupported('container images are');
     if (given(container['volumes'])) return notSupported('volumes are');
-    if (given(container['network_infos'])) return notSupported('CNI networks are');
+    const infos = container['network_infos'];
+    if (given(infos)) {
+      if (!Array.isArray(infos)) return invalid("Invalid container.network_infos: expecting a list of NetworkInfos");
+      networkInfos = infos;
+    }
     if (given(container['tty_info'])) return notSupported('a terminal is');
-    if (given(container['hostname'])) return notSupported('a hostname of its own is');
+    const name = container['hostname'];
+    if (name !== undefined && name !== null) {
+      // It becomes the hostname and a line of /etc/hosts: a name, nothing more.
+      if (typeof name !== 'string' || name.length > 64 || !HOSTNAME.test(name)) {
+        return invalid(`Invalid container.hostname '${quoteValue(String(name))}': expecting a host name of at most 64 characters`);
+      }
+      hostname = name;
+    }
     const linux = container['linux_info'];
     if (isObject(linux)) {
       if (linux['share_pid_namespace'] === true) return notSupported("sharing the agent's pid namespace is");
@@ -177,5 +199,7 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, option
     ...(cpus === undefined ? {} : { cpus }),
     ...(memMb === undefined ? {} : { memMb }),
     gracePeriodMs: durationMs(task.kill_policy?.grace_period) ?? DEFAULT_KILL_GRACE_PERIOD_MS,
+    ...(networkInfos === undefined ? {} : { networkInfos }),
+    ...(hostname === undefined ? {} : { hostname }),
   };
 }

@@ -12,6 +12,8 @@ export interface StatusIds {
   readonly taskId: string;
   readonly containerId?: string;
   readonly executorPid?: number;
+  /** The container's networks and addresses (ContainerStatus.network_infos). */
+  readonly networkInfos?: ReadonlyArray<Record<string, unknown>>;
 }
 
 export function taskStatus(ids: StatusIds, fields: StatusFields): TaskStatus {
@@ -24,7 +26,13 @@ export function taskStatus(ids: StatusIds, fields: StatusFields): TaskStatus {
     uuid: statusUpdateUuid(),
     ...(ids.containerId === undefined
       ? {}
-      : { container_status: { container_id: { value: ids.containerId }, ...(ids.executorPid === undefined ? {} : { executor_pid: ids.executorPid }) } }),
+      : {
+          container_status: {
+            container_id: { value: ids.containerId },
+            ...(ids.executorPid === undefined ? {} : { executor_pid: ids.executorPid }),
+            ...(ids.networkInfos === undefined ? {} : { network_infos: [...ids.networkInfos] }),
+          },
+        }),
     ...fields,
   };
 }

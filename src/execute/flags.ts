@@ -74,7 +74,14 @@ export const executeFlags = {
   appc_image: { type: 'string', help: 'An Appc image to run the task in. Not supported.' },
   docker_image: { type: 'string', help: 'A Docker image to run the task in. Not supported.' },
   volumes: { type: 'string', help: 'Volumes of the container, as JSON. Not supported.' },
-  networks: { type: 'string', help: 'CNI networks to join, comma-separated. Not supported.' },
+  networks: {
+    type: 'string',
+    help: "CNI networks to attach the task to, comma-separated (the agent's\n--network_cni_config_dir names them; with --master=local, the\nMESOS_NETWORK_CNI_CONFIG_DIR and MESOS_NETWORK_CNI_PLUGINS_DIR variables).",
+  },
+  port_mappings: {
+    type: 'string',
+    help: "Ports of the host forwarded to the task on the first of --networks,\ncomma-separated HOST:CONTAINER[/tcp|/udp], e.g. 8080:80. Host ports the\n--resources leave out are added to the task's ports.",
+  },
   framework_capabilities: { type: 'string', help: 'More capabilities of the framework. Not supported.' },
   principal: { type: 'string', help: 'The principal to authenticate as. Not supported.' },
   secret: { type: 'string', help: 'The secret to authenticate with. Not supported.' },
@@ -89,7 +96,6 @@ export const REFUSED_FLAGS: ReadonlyArray<[Name, string]> = [
   ['appc_image', 'images are not provisioned; give a root filesystem directory with --rootfs'],
   ['docker_image', 'images are not provisioned; give a root filesystem directory with --rootfs'],
   ['volumes', 'the container gets no volumes'],
-  ['networks', 'the task gets a network namespace with only loopback'],
   ['framework_capabilities', 'the framework registers with the capabilities of Mesos\'s mesos-execute'],
   ['principal', 'the client does not authenticate'],
   ['secret', 'the client does not authenticate'],

@@ -77,6 +77,7 @@ function checkFlags(flags: ExecuteFlags): void {
       throw new UsageError("'--name, --command, --env, --appc_image, --docker_image, --volumes' can only be set when both '--task' and '--task_group' are not set");
     }
     if (flags.task !== undefined && flags.networks !== undefined) throw new UsageError("'--networks' can only be set when '--task' is not set");
+    if (flags.task !== undefined && flags.port_mappings !== undefined) throw new UsageError("'--port_mappings' can only be set when '--task' is not set");
   } else {
     if (flags.name === undefined) throw new UsageError('Missing required option --name');
     if (flags.command === undefined) throw new UsageError('Missing required option --command');
@@ -158,14 +159,22 @@ function killOnSignals(run: TaskRun, giveUp: () => void): () => void {
   };
 }
 
-async function runThrough(master: string, flags: ExecuteFlags, task: TaskInfo, out: Outputs, local: boolean): Promise<number> {
+interface RunPlan {
+  readonly master: string;
+  readonly local: boolean;
+  readonly task: TaskInfo;
+  readonly killAfterMs: number | undefined;
+}
+
+async function runThrough(plan: RunPlan, flags: ExecuteFlags, out: Outputs): Promise<number> {
+  const { master, local, task, killAfterMs } = plan;
   const run = runTask({
     master,
     contentType: CONTENT_TYPES.get(flags.content_type as never)!,
     framework: { role: flags.role, ...(flags.checkpoint ? { checkpoint: true } : {}) },
     partitionAware: flags.partition_aware,
     task,
-    ...(flags.kill_after === undefined ? {} : { killAfterMs: killAfterOf(flags.kill_after)! }),
+    ...(killAfterMs === undefined ? {} : { killAfterMs }),
   });
   let submitted = false;
   let refusal: string | undefined;
@@ -215,7 +224,7 @@ async function execute(program: string, argv: readonly string[]): Promise<number
     return 0;
   }
   checkFlags(flags);
-  killAfterOf(flags.kill_after);
+  const killAfterMs = killAfterOf(flags.kill_after);
   const task = taskOf(flags);
 
   const local = flags.master === 'local';
@@ -238,7 +247,7 @@ async function execute(program: string, argv: readonly string[]): Promise<number
   try {
     if (local) cluster = await startLocalCluster((message) => errors.line(message.replace(/[\r\n]+/g, ' ')));
     for (const signal of signals) process.off(signal, early);
-    if (!interrupted) code = await runThrough(cluster?.url ?? flags.master, flags, task, out, local);
+    if (!interrupted) code = await runThrough({ master: cluster?.url ?? flags.master, local, task, killAfterMs }, flags, out);
   } finally {
     // The cluster's stop kills what may still run: signals wait for it.
     for (const signal of signals) process.on(signal, () => {});

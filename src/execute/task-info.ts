@@ -5,7 +5,8 @@
 // --rlimits or --tty ask for one. `--task` gives the whole TaskInfo as JSON
 // instead. Ours on top: --shell=false splits the command into the program
 // and its arguments (Mesos's leaves the command empty), --user sets the
-// command's user, --rootfs becomes the label our local agents take, and an
+// command's user, --port_mappings go to the first of --networks (their host
+// ports added to the task's ports), --rootfs becomes the label our local agents take, and an
 // unknown enum name (a capability, an rlimit) is refused, not dropped.
 // Pure: throws TaskFlagError, one line.
 import { ROOTFS_LABEL } from '../agent/task-info';
@@ -45,6 +46,46 @@ export interface TaskFlags {
   readonly user?: string | undefined;
   readonly rootfs?: string | undefined;
   readonly task?: JsonObject | undefined;
+  readonly networks?: string | undefined;
+  readonly port_mappings?: string | undefined;
+}
+
+interface PortMapping {
+  readonly host_port: number;
+  readonly container_port: number;
+  readonly protocol?: string;
+}
+
+/** --port_mappings: "HOST:CONTAINER[/tcp|/udp]", comma-separated. */
+function portMappingsOf(text: string): PortMapping[] {
+  return text.split(',').map((entry) => {
+    const match = /^\s*(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?\s*$/i.exec(entry);
+    const [host, container] = [Number(match?.[1]), Number(match?.[2])];
+    if (match === null || !(host >= 1 && host <= 65535 && container >= 1 && container <= 65535)) {
+      throw new TaskFlagError(`Invalid --port_mappings '${text}': expected HOST:CONTAINER[/tcp|/udp] with ports 1 to 65535, comma-separated`, true);
+    }
+    return { host_port: host, container_port: container, ...(match[3] === undefined ? {} : { protocol: match[3].toLowerCase() }) };
+  });
+}
+
+/** Mesos's --networks: the networks' names, comma-separated, in order. */
+function networkNamesOf(text: string): string[] {
+  const names = text.split(',').map((name) => name.trim());
+  if (names.some((name) => name === '')) throw new TaskFlagError(`Invalid --networks '${text}': a network name is empty`, true);
+  return names;
+}
+
+/** `resources` with a `ports` range for each host port they don't cover already. */
+function withHostPorts(resources: JsonValue[], mappings: readonly PortMapping[]): JsonValue[] {
+  const covered = (port: number) =>
+    resources.some((resource) => {
+      const entry = resource as JsonObject;
+      const ranges = ((entry['ranges'] as JsonObject | undefined)?.['range'] ?? []) as JsonObject[];
+      return entry['name'] === 'ports' && ranges.some((range) => (range['begin'] as number) <= port && port <= (range['end'] as number));
+    });
+  const missing = [...new Set(mappings.map((mapping) => mapping.host_port).filter((port) => !covered(port)))];
+  if (missing.length === 0) return resources;
+  return [...resources, { name: 'ports', type: 'RANGES', ranges: { range: missing.map((port) => ({ begin: port, end: port })) } }];
 }
 
 function loadError(flag: string, value: JsonValue, reason: string): TaskFlagError {
@@ -77,7 +118,7 @@ function commandOf(flags: TaskFlags): JsonObject {
 }
 
 /** ContainerInfo from the container flags, as Mesos's getContainerInfo makes it; undefined when none is asked for. */
-function containerOf(flags: TaskFlags): JsonObject | undefined {
+function containerOf(flags: TaskFlags, mappings: readonly PortMapping[]): JsonObject | undefined {
   const linux: JsonObject = {};
   if (flags.effective_capabilities !== undefined) linux['effective_capabilities'] = flags.effective_capabilities;
   if (flags.bounding_capabilities !== undefined) linux['bounding_capabilities'] = flags.bounding_capabilities;
@@ -85,11 +126,17 @@ function containerOf(flags: TaskFlags): JsonObject | undefined {
   if (Object.keys(linux).length > 0) container['linux_info'] = linux;
   if (flags.rlimits !== undefined) container['rlimit_info'] = flags.rlimits;
   if (flags.tty) container['tty_info'] = {};
+  if (flags.networks !== undefined) {
+    const networks: JsonObject[] = networkNamesOf(flags.networks).map((name) => ({ name }));
+    if (mappings.length > 0) networks[0] = { ...networks[0]!, port_mappings: mappings as unknown as JsonValue[] };
+    container['network_infos'] = networks;
+  }
   return Object.keys(container).length > 1 ? container : undefined;
 }
 
 function resourcesOf(text: string): JsonValue[] {
   try {
+    // The master's JSON form: the whole task is read at once below.
     return parseResourceText(text) as unknown as JsonValue[];
   } catch (error) {
     if (error instanceof ResourceTextError) throw new TaskFlagError(`Failed to parse resources '${text}': ${error.message}`);
@@ -130,15 +177,19 @@ export function taskInfoOf(flags: TaskFlags): TaskInfo {
     }
     return task;
   }
+  if (flags.port_mappings !== undefined && flags.networks === undefined) {
+    throw new TaskFlagError("'--port_mappings' can only be set with '--networks'", true);
+  }
+  const mappings = flags.port_mappings === undefined ? [] : portMappingsOf(flags.port_mappings);
   const json: JsonObject = {
     name: flags.name!,
     task_id: { value: flags.name! },
     // Set from the offer at launch; a TaskInfo needs one to be read.
     agent_id: { value: '' },
-    resources: resourcesOf(flags.resources),
+    resources: withHostPorts(resourcesOf(flags.resources), mappings),
     command: commandOf(flags),
   };
-  const container = containerOf(flags);
+  const container = containerOf(flags, mappings);
   if (container !== undefined) json['container'] = container;
   try {
     return readJson(TaskInfoType, withRootfs(json, flags.rootfs), STRICT);

@@ -99,8 +99,11 @@ export class LocalCluster {
         const agentOptions: LocalAgentOptions = {
           // An explicit empty text, so that the agent doesn't read process.env itself.
           resources: fromEnv.resources ?? '',
+          networkCniConfigDir: fromEnv.network_cni_config_dir ?? '',
+          networkCniPluginsDir: fromEnv.network_cni_plugins_dir ?? '',
           hostname,
           ...(cgroupsRoot === undefined ? {} : { cgroupsRoot }),
+          ...(fromEnv.cgroups_enable_cfs === undefined ? {} : { cgroupsEnableCfs: fromEnv.cgroups_enable_cfs }),
           // MESOS_ISOLATION, the capability and seccomp flags, the provisioner backend.
           env,
           ...options.agent,

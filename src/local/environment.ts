@@ -17,6 +17,18 @@ export const environmentFlags = {
     type: 'string',
     help: "The agent's cgroup, above its containers'; with one\nagent only. Default: named after the agent's work\ndirectory.",
   },
+  cgroups_enable_cfs: {
+    type: 'bool',
+    help: "Each task's cpus as a hard limit (a CFS quota), not\nonly a share of the machine. Default false.",
+  },
+  network_cni_config_dir: {
+    type: 'string',
+    help: "Each agent's CNI network configurations, one file a\nnetwork (with MESOS_NETWORK_CNI_PLUGINS_DIR).",
+  },
+  network_cni_plugins_dir: {
+    type: 'string',
+    help: 'Where the CNI plugins are, colon-separated\ndirectories.',
+  },
 } as const satisfies FlagSpecs;
 
 export type ClusterEnvironment = Omit<Flags<typeof environmentFlags>, 'help'>;

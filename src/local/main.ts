@@ -19,7 +19,7 @@ import { localFlags } from './flags';
 
 type LocalFlags = Flags<typeof localFlags>;
 
-const AGENT_VARIABLES = ['resources', 'hostname', 'cgroups_root'] as const;
+const AGENT_VARIABLES = ['resources', 'hostname', 'cgroups_root', 'cgroups_enable_cfs', 'network_cni_config_dir', 'network_cni_plugins_dir'] as const;
 
 /** The agent flags taken from MESOS_* variables, listed as flags are. */
 function variablesUsage(): string {

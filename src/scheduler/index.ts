@@ -23,6 +23,7 @@ export type { MasterAddress } from './master-address';
 export { executeFramework, runTask, TaskRun } from './run-task';
 export type { RunTaskOptions, TaskRunEvents } from './run-task';
 export { contains, find, toUnreserved, unallocate } from './resources';
+export { parseResources, ResourceTextError } from './resource-text';
 export { isTerminal } from '../proto/task-state';
 export { toId } from './calls';
 export type * from './types';

@@ -190,3 +190,46 @@ export function bundleWithAddon<Name extends string>(root: string, entries: Reco
   }
   return bundles;
 }
+
+// ---------------------------------------------------------------------------
+// Processes of a pid namespace
+
+/** The machine's boot time, in ms since the epoch (/proc/stat's btime). */
+function bootTimeMs(): number {
+  return Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]) * 1000;
+}
+
+/** When `pid` started, in ms since the epoch (to a clock tick), or undefined when it is gone. */
+function startedAtMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    // USER_HZ is 100 on every Linux Node runs on.
+    return bootTimeMs() + ticks * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The processes ("pid comm") in the pid namespace `namespace`
+ * ("pid:[4026532...]") that started before `before` (ms since the epoch).
+ * The kernel hands a freed namespace's number to the next one made, by
+ * anyone: a process started later is in a namespace of someone else's.
+ */
+export function processesInNamespace(namespace: string, before: number): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let link: string;
+    try {
+      link = readlinkSync(`/proc/${name}/ns/pid`);
+    } catch {
+      continue;
+    }
+    const started = startedAtMs(Number(name));
+    if (link !== namespace || started === undefined || started > before + 10) continue;
+    found.push(`${name} ${procStat(Number(name))?.comm ?? '?'}`);
+  }
+  return found;
+}

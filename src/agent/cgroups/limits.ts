@@ -1,6 +1,7 @@
 // What a container's limits are written as, file by file, on cgroup v1 and
 // v2. Mesos's floors and conversions: at least 32 MB of memory and 2 cpu
-// shares, 1024 shares a cpu, a CFS period of 100 ms with a quota of at least
+// shares, 1024 shares a cpu, and only with a hard cpu limit (Mesos's
+// --cgroups_enable_cfs) a CFS period of 100 ms with a quota of at least
 // 1 ms. Swap is closed, so a task over its memory limit is stopped, not
 // slowed. Pure.
 import type { Controller } from './hierarchies';
@@ -8,6 +9,8 @@ import type { Controller } from './hierarchies';
 export interface CgroupLimits {
   readonly memoryBytes?: number;
   readonly cpus?: number;
+  /** `cpus` as a hard limit (a CFS quota) too, not only a share of the machine. */
+  readonly cpuQuota?: boolean;
   /** The most processes (threads included) the container may hold at once. */
   readonly pids?: number;
 }
@@ -50,13 +53,17 @@ export function limitWrites(controller: Controller, version: 1 | 2, limits: Cgro
         const weight = Math.min(10_000, Math.max(1, 1 + Math.floor(((shares - 2) * 9999) / 262142)));
         return [
           { file: 'cpu.weight', value: String(weight) },
-          { file: 'cpu.max', value: `${quota} ${CFS_PERIOD_US}` },
+          ...(limits.cpuQuota === true ? [{ file: 'cpu.max', value: `${quota} ${CFS_PERIOD_US}` }] : []),
         ];
       }
       return [
         { file: 'cpu.shares', value: String(shares) },
-        { file: 'cpu.cfs_period_us', value: String(CFS_PERIOD_US) },
-        { file: 'cpu.cfs_quota_us', value: String(quota) },
+        ...(limits.cpuQuota === true
+          ? [
+              { file: 'cpu.cfs_period_us', value: String(CFS_PERIOD_US) },
+              { file: 'cpu.cfs_quota_us', value: String(quota) },
+            ]
+          : []),
       ];
     }
     case 'pids':

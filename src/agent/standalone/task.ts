@@ -137,7 +137,8 @@ export class Task extends EventEmitter {
         ...(options.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: options.effectiveCapabilities }),
         ...(options.boundingCapabilities === undefined ? {} : { boundingCapabilities: options.boundingCapabilities }),
         ...(options.rlimits === undefined ? {} : { rlimits: options.rlimits }),
-        ...(resources.cpus === undefined ? {} : { cpus: resources.cpus }),
+        // A developer's `cpus: 0.5` is a limit: half a cpu at most.
+        ...(resources.cpus === undefined ? {} : { cpus: resources.cpus, cpuQuota: true }),
         ...(resources.mem === undefined ? {} : { memMb: resources.mem }),
         pidsLimit: options.pidsLimit ?? DEFAULT_PIDS_LIMIT,
         cgroups: { name: `mesos-execute-${this.containerId}` },

@@ -33,6 +33,8 @@ export interface ContainerConfig {
   readonly launchInfo: JsonObject;
   readonly cloneFlags: number;
   readonly hostname?: string;
+  /** The overlay of the container's root, mounted in its mount namespace as it is made (see helper.ts). */
+  readonly overlay?: { readonly target: string; readonly options: string };
   /** The container's /etc files, written into the runtime directory before the go-ahead. */
   readonly etc?: { readonly files: EtcFiles; readonly hostname: string; readonly rootfs?: string };
   readonly cgroups: CgroupPlacement;
@@ -42,6 +44,18 @@ export interface ContainerConfig {
   /** The file the container's stderr goes to, if it is one: the helper's last words are read there. */
   readonly stderrFile?: string;
   readonly warn: (message: string) => void;
+  /**
+   * Steps between the helper's start and its go-ahead, given the helper's
+   * pid (joining the container's networks), and their undoing once the
+   * helper is gone, whatever happened: before the runtime directory goes.
+   * A failure of `isolate` fails the launch with its message.
+   */
+  readonly isolation?: {
+    isolate(pid: number): Promise<void>;
+    /** The container is being killed: `isolate` is to stop soon. */
+    abort?(): void;
+    cleanup(): Promise<readonly string[]>;
+  };
   /** The helper has been given the go-ahead. */
   readonly onStarting?: () => void;
   /** The task itself has been exec'd; called before the end for a task that ran, once. */
@@ -129,6 +143,7 @@ export class Container {
     if (this.phase !== 'running') {
       this.killedDuringLaunch = true;
       if (this.helperPid !== undefined) this.signalHelper('SIGKILL');
+      this.config.isolation?.abort?.();
       return false;
     }
     if (!this.grace.begun) this.killed = true;
@@ -149,11 +164,13 @@ export class Container {
   /**
    * Our process is exiting with the container still on: end it and remove
    * what can be removed synchronously (the clone program also kills the
-   * container when we are gone).
+   * container when we are gone). A runtime directory with an isolation's
+   * state (the CNI networks' configurations) is left for the next agent.
    */
   abandon(): void {
     this.signalHelper('SIGKILL');
-    if (this.runtimeMade) rmSync(this.config.runtimeDirectory, { recursive: true, force: true });
+    // What the isolation's undoing needs stays (its steps can't run now): the next agent undoes it from there.
+    if (this.runtimeMade && this.config.isolation === undefined) rmSync(this.config.runtimeDirectory, { recursive: true, force: true });
     this.cgroups?.destroyNow();
   }
 
@@ -186,6 +203,7 @@ export class Container {
       cloneFlags: config.cloneFlags,
       ...(config.hostname === undefined ? {} : { hostname: config.hostname }),
       cgroups: this.cgroups.paths,
+      ...(config.overlay === undefined ? {} : { overlay: config.overlay }),
       notifyFd: this.notify.writer!,
       stdout: config.stdout,
       stderr: config.stderr,
@@ -258,6 +276,16 @@ export class Container {
     }
     this.helperPid = pid;
     if (this.killedDuringLaunch) return { ...this.base(await this.endHelper()), ran: false };
+    if (this.config.isolation !== undefined) {
+      try {
+        await this.config.isolation.isolate(pid);
+      } catch (error) {
+        const exit = await this.endHelper();
+        if (this.killedDuringLaunch) return { ...this.base(exit), ran: false };
+        return { ...this.base(exit), ran: false, launchFailure: messageOf(error) };
+      }
+      if (this.killedDuringLaunch) return { ...this.base(await this.endHelper()), ran: false };
+    }
     this.phase = 'starting';
     this.config.onStarting?.();
     helper.release();
@@ -310,6 +338,13 @@ export class Container {
     }
     helper?.dispose();
     this.notify?.close();
+    if (this.config.isolation !== undefined) {
+      try {
+        for (const failure of await this.config.isolation.cleanup()) this.config.warn(failure);
+      } catch (error) {
+        this.config.warn(messageOf(error));
+      }
+    }
     if (this.cgroups !== undefined) {
       for (const failure of await this.cgroups.destroy()) this.config.warn(failure);
     }

@@ -1,10 +1,10 @@
 // A container's root filesystem from read-only layers, as Mesos's
 // provisioner backends make it: overlayfs over the layers with a writable
 // layer of the container's own, or a copy of the layers laid one over the
-// other. The overlay itself is mounted by `launch` inside the container's
-// own mount namespace (the first mount of its launch info), so it can't
-// leak into the host's and goes with the container's last process, even
-// when the agent dies; what stays on disk (the writable layer, the copy,
+// other. The overlay itself is mounted inside the container's own mount
+// namespace as it is made (by the clone program, before the helper or a
+// CNI network's setup look at the root), so it can't leak into the host's
+// and goes with the container's last process, even when the agent dies; what stays on disk (the writable layer, the copy,
 // the short links) goes with `destroyRootfs`, or with the next agent's
 // `removeRootfsLeftovers`.
 //
@@ -58,7 +58,7 @@ export interface ProvisionedRootfs {
   readonly backend: BackendName;
   /** The container's root: the real path launch gets. */
   readonly rootfs: string;
-  /** Mounts that go first in the launch info (overlay's). */
+  /** overlay's mount, to be made in the container's mount namespace; none for a copy. */
   readonly mounts: readonly RootfsMount[];
 }
 
