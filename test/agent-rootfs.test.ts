@@ -7,6 +7,7 @@
 // Docker's capabilities less MKNOD, the seccomp profile), each switched off
 // with the agent's own Mesos flags.
 import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,6 +121,19 @@ for (const backend of ['overlay', 'copy']) {
   });
 }
 
+for (const backend of ['overlay', 'copy']) {
+  t.test(`no device node of the rootfs opens in the container (${backend})`, rootOnly, async (t) => {
+    const rootfs = makeBusyboxRootfs();
+    t.teardown(rootfs.remove);
+    const made = spawnSync('mknod', [join(rootfs.path, 'zero'), 'c', '1', '5']);
+    t.equal(made.status, 0);
+    // Every capability: only the mount's nodev stands in the way.
+    const end = await runIn(t, { MESOS_ISOLATION: '', MESOS_IMAGE_PROVISIONER_BACKEND: backend }, 'head -c 1 /zero; echo "image=$?"; mknod /made c 1 5 && head -c 1 /made; echo "made=$?"; head -c 1 /dev/zero | wc -c', { rootfsPath: rootfs.path });
+    t.match(end, { state: 'TASK_FINISHED', stdout: 'image=1\nmade=1\n1\n' });
+    t.match(end.stderr, /zero: Permission denied/);
+  });
+}
+
 t.test("the overlay is mounted in the container's own mount namespace: never in the agent's", rootOnly, async (t) => {
   const rootfs = userRootfs(t);
   const stub = new MasterStub(true);
@@ -159,12 +173,14 @@ t.test("a dead agent's root filesystems go with the next agent's start", rootOnl
 });
 
 /** Runs one task in a rootfs under an agent with `env`, and returns how it ended. */
-async function runIn(t: Test, env: NodeJS.ProcessEnv, command: string, options: { rootfs?: boolean; more?: Partial<TaskInfo> } = {}) {
+async function runIn(t: Test, env: NodeJS.ProcessEnv, command: string, options: { rootfs?: boolean; rootfsPath?: string; more?: Partial<TaskInfo> } = {}) {
   const stub = new MasterStub(true);
   const agent = await startAgent(t, stub, { rootfsLabel: true, env });
   let task: TaskInfo;
   if (options.rootfs === false) {
     task = commandTask('task', command, options.more ?? {});
+  } else if (options.rootfsPath !== undefined) {
+    task = rootfsTask('task', options.rootfsPath, command, options.more ?? {});
   } else {
     const rootfs = makeBusyboxRootfs();
     t.teardown(rootfs.remove);

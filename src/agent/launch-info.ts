@@ -136,8 +136,10 @@ function hostFilesystemMounts(readOnlyProc: boolean): Mount[] {
 function rootfsMounts(rootfs: string, readOnlyProc: boolean): Mount[] {
   const inRoot = (path: string) => join(rootfs, path);
   const mounts: Mount[] = [
-    // pivot_root needs the new root to be a mount point of its own.
-    { source: rootfs, target: rootfs, flags: MS_BIND | MS_REC },
+    // pivot_root needs the new root to be a mount point of its own. No device
+    // node of the image (or one the task makes) opens there: there is no
+    // device cgroup to make it useless, as Docker's is; /dev is a mount of its own.
+    { source: rootfs, target: rootfs, flags: MS_BIND | MS_REC | MS_NODEV },
     { source: 'proc', target: inRoot('/proc'), type: 'proc', flags: PSEUDO },
     // Many of these files act on the whole machine.
     ...(readOnlyProc ? readOnlyProcMounts(inRoot) : []),
