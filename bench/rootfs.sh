@@ -6,7 +6,8 @@
 # directory holds the very files the stack shows, and is stacked as the
 # agent stacks it (one read-only layer). Both run /bin/true through the
 # helper with the agent's defaults, in a fresh provisioner directory each
-# time. Prints the image's ratio to the --rootfs directory.
+# time. Prints the image's ratio to the --rootfs directory, over two
+# rounds in both orders.
 #
 # Needs root, a built package (npm run build), busybox-static and
 # hyperfine. BENCH_RUNS sets the number of runs (default 30).
@@ -50,8 +51,19 @@ check_works $image
 check_works $rootfs
 
 say_environment
-hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/results.json" \
+# Twice, in both orders, so that a machine that drifts during a run weighs on both alike.
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/first.json" \
   --command-name 'image (3 layers)' "$image" \
   --command-name 'rootfs directory' "$rootfs"
-echo
-print_ratios "$work/results.json" 'image (3 layers)' 'rootfs directory'
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/second.json" \
+  --command-name 'rootfs directory' "$rootfs" \
+  --command-name 'image (3 layers)' "$image"
+node -e '
+  const fs = require("fs");
+  const runs = (name) => process.argv.slice(1).flatMap((file) => JSON.parse(fs.readFileSync(file, "utf8")).results.find((r) => r.command === name).times);
+  const median = (times) => { const sorted = [...times].sort((a, b) => a - b); const mid = sorted.length >> 1; return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2; };
+  const image = median(runs("image (3 layers)"));
+  const rootfs = median(runs("rootfs directory"));
+  console.log("");
+  console.log(`medians of both rounds: image (3 layers) ${(image * 1000).toFixed(1)} ms, rootfs directory ${(rootfs * 1000).toFixed(1)} ms: ${(image / rootfs).toFixed(3)}x`);
+' "$work/first.json" "$work/second.json"
