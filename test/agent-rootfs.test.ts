@@ -265,4 +265,11 @@ t.test("the operator's capabilities and seccomp profile, and the task's own capa
   );
   const custom = await runIn(t, { MESOS_SECCOMP_CONFIG_DIR: profiles, MESOS_SECCOMP_PROFILE_NAME: 'no-mkdir.json' }, 'mkdir /tmp/d 2>&1; unshare -U true && echo unshare=yes');
   t.match(custom, { state: 'TASK_FINISHED', stdout: /Operation not permitted[\s\S]*unshare=yes/ });
+  const seccomp = (value: object) => ({ container: { type: 'MESOS', linux_info: { seccomp: value } } }) as Partial<TaskInfo>;
+  const unconfined = await runIn(t, {}, 'unshare -U true && echo unshare=yes', { more: seccomp({ unconfined: true }) });
+  t.match(unconfined, { state: 'TASK_FINISHED', stdout: 'unshare=yes\n' }, 'a task may ask to be unconfined');
+  const named = await runIn(t, { MESOS_SECCOMP_CONFIG_DIR: profiles }, 'mkdir /tmp/d 2>&1; unshare -U true && echo unshare=yes', { more: seccomp({ profile_name: 'no-mkdir.json' }) });
+  t.match(named, { state: 'TASK_FINISHED', stdout: /Operation not permitted[\s\S]*unshare=yes/ }, 'or name a profile of the directory');
+  const missing = await runIn(t, {}, 'true', { more: seccomp({ profile_name: 'none.json' }) });
+  t.match(missing, { state: 'TASK_FAILED', message: /^Failed to launch container: Failed to read Seccomp profile '.*none.json'/ });
 });

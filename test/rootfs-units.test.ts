@@ -6,10 +6,12 @@
 import t from 'tap';
 import { type BackendSystem, destroyRootfs, provisionRootfs, removeRootfsLeftovers, RootfsPlanError, selectBackend } from '../src/agent/provisioner/backend/index';
 import { type EtcKind, etcPlaceholders, MOUNT_OPTIONS_MAX, overlayMount, rootfsLayout } from '../src/agent/provisioner/backend/plan';
-import { containerDefaults, DEFAULT_CAPABILITIES, DefaultsError, MASKED_PATHS, taskCapabilities, taskDefaults } from '../src/agent/defaults';
+import { containerDefaults, DEFAULT_CAPABILITIES, DefaultsError, MASKED_PATHS, taskCapabilities, taskDefaults, taskSeccomp } from '../src/agent/defaults';
 import { parseSeccompProfile, SeccompProfileError } from '../src/agent/seccomp-profile';
 import { readFileSync } from 'node:fs';
 import { parseLaunchInfo } from '../src/launch/launch-info';
+import { planCommandTask } from '../src/agent/task-info';
+import { commandTask } from './helpers/master-stub';
 
 const EXT4 = 0xef53;
 const OVERLAYFS = 0x794c7630;
@@ -196,7 +198,7 @@ t.test("the defaults from the agent's Mesos flags", async (t) => {
   const all = containerDefaults({});
   t.equal(all.filesystem, true);
   t.same(all.capabilities, { effective: DEFAULT_CAPABILITIES, builtIn: true });
-  t.equal(all.seccomp?.name, 'default.json');
+  t.equal(all.seccomp?.default?.name, 'default.json');
   t.notOk(DEFAULT_CAPABILITIES.includes('MKNOD'));
   const none = containerDefaults({ MESOS_ISOLATION: 'cgroups/cpu,cgroups/mem' });
   t.same(none, { filesystem: false });
@@ -205,7 +207,7 @@ t.test("the defaults from the agent's Mesos flags", async (t) => {
     capabilities: { effective: ['NET_RAW'], builtIn: false },
   });
   // A config directory without a profile name: no default profile, as in Mesos.
-  t.equal(containerDefaults({ MESOS_SECCOMP_CONFIG_DIR: '/nowhere' }).seccomp, undefined);
+  t.same(containerDefaults({ MESOS_SECCOMP_CONFIG_DIR: '/nowhere' }).seccomp, { configDir: '/nowhere' });
   t.throws(() => containerDefaults({ MESOS_SECCOMP_CONFIG_DIR: '/nowhere', MESOS_SECCOMP_PROFILE_NAME: 'x.json' }), { message: /Failed to read Seccomp profile '\/nowhere\/x.json'/ });
   t.throws(() => containerDefaults({ MESOS_EFFECTIVE_CAPABILITIES: '{"capabilities":["FLY"]}' }), { message: "MESOS_EFFECTIVE_CAPABILITIES: unknown capability 'FLY'" });
   t.throws(() => containerDefaults({ MESOS_BOUNDING_CAPABILITIES: 'NET_RAW' }), { message: /^Failed to load flag 'bounding_capabilities': / });
@@ -237,4 +239,28 @@ t.test("a task's defaults: masks and read-only /proc with filesystem/linux, the 
   t.same(off, { readOnlyProc: false });
   // A rootfs keeps its read-only /proc parts whatever the isolation.
   t.same(taskDefaults(containerDefaults({ MESOS_ISOLATION: '' }), { asRoot: true, rootfs: true }), { readOnlyProc: true });
+});
+
+t.test("a task's own seccomp, as Mesos's linux/seccomp isolator weighs it", async (t) => {
+  const defaults = containerDefaults({});
+  const profile = defaults.seccomp!.default!.profile;
+  t.equal(taskSeccomp(defaults, undefined), profile);
+  t.equal(taskSeccomp(defaults, { unconfined: true }), undefined);
+  t.equal(taskSeccomp(defaults, { unconfined: false }), 'Missing Seccomp profile name');
+  t.same(taskSeccomp(defaults, { profileName: 'default.json' }), profile);
+  t.equal(taskSeccomp(defaults, { profileName: 'x.json', unconfined: true }), "Invalid Seccomp configuration: 'profile_name' given even though 'unconfined' Seccomp setting is enabled");
+  t.equal(taskSeccomp(defaults, { profileName: '../../etc/passwd' }), "Invalid Seccomp profile name '../../etc/passwd'");
+  t.match(taskSeccomp(defaults, { profileName: 'none.json' }), /^Failed to read Seccomp profile '.*\/none.json': /);
+  const off = containerDefaults({ MESOS_ISOLATION: '' });
+  t.equal(taskSeccomp(off, { unconfined: true }), undefined);
+  t.equal(taskSeccomp(off, { profileName: 'default.json' }), "Seccomp profile 'default.json' asked for, but the 'linux/seccomp' isolator is not enabled");
+  t.equal(taskDefaults(defaults, { asRoot: true, rootfs: false, seccomp: { unconfined: false } }), 'Missing Seccomp profile name');
+});
+
+t.test("a TaskInfo's linux_info.seccomp reaches the plan", async (t) => {
+  const framework = { user: 'root', name: 'f' };
+  const withSeccomp = (seccomp: unknown) => commandTask('t', 'true', { container: { type: 'MESOS', linux_info: { seccomp } } } as never);
+  t.match(planCommandTask(framework, withSeccomp({ unconfined: true }), { agentUser: 'root' }), { seccomp: { unconfined: true } });
+  t.match(planCommandTask(framework, withSeccomp({ profile_name: 'mine.json' }), { agentUser: 'root' }), { seccomp: { profileName: 'mine.json' } });
+  t.match(planCommandTask(framework, withSeccomp({ profile_name: 3 }), { agentUser: 'root' }), { refused: true, state: 'TASK_ERROR', message: /^Invalid container.linux_info.seccomp/ });
 });

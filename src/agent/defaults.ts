@@ -69,8 +69,8 @@ export interface ContainerDefaults {
   readonly filesystem: boolean;
   /** Absent: no capability defaults at all (linux/capabilities is off). */
   readonly capabilities?: { readonly effective?: readonly string[]; readonly bounding?: readonly string[]; readonly builtIn: boolean };
-  /** The default profile as launch info, and its name; absent: no filter. */
-  readonly seccomp?: { readonly name: string; readonly profile: JsonObject };
+  /** linux/seccomp: where profiles are, and the default profile (launch info) with its name; absent: no filter. */
+  readonly seccomp?: { readonly configDir: string; readonly default?: { readonly name: string; readonly profile: JsonObject } };
 }
 
 function capabilityFlag(env: NodeJS.ProcessEnv, name: string): string[] | undefined {
@@ -102,6 +102,45 @@ function isolation(env: NodeJS.ProcessEnv): Set<string> {
   return new Set(names);
 }
 
+/** The profile `name` of `dir`, as launch info, or why not. */
+function readProfile(dir: string, name: string): JsonObject | string {
+  // A name, not a path: nothing outside the directory is read.
+  if (name.includes('/') || name === '.' || name === '..' || name === '') return `Invalid Seccomp profile name '${name}'`;
+  const path = join(dir, name);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return `Failed to read Seccomp profile '${path}': ${(error as Error).message}`;
+  }
+  try {
+    return parseSeccompProfile(text);
+  } catch (error) {
+    return `Failed to parse Seccomp profile '${path}': ${(error as Error).message}`;
+  }
+}
+
+/**
+ * The profile a task gets, as Mesos's linux/seccomp isolator decides: its
+ * own `profile_name` (of the config directory), none when it asks to be
+ * `unconfined`, else the default. Without linux/seccomp a task that names
+ * a profile is refused (it asked for a filter it would not get). A string
+ * is the failure.
+ */
+export function taskSeccomp(defaults: ContainerDefaults, asked: { readonly profileName?: string; readonly unconfined?: boolean } | undefined): JsonObject | undefined | string {
+  const seccomp = defaults.seccomp;
+  if (asked === undefined) return seccomp?.default?.profile;
+  if (asked.unconfined === true && asked.profileName !== undefined) {
+    return "Invalid Seccomp configuration: 'profile_name' given even though 'unconfined' Seccomp setting is enabled";
+  }
+  if (asked.profileName !== undefined) {
+    if (seccomp === undefined) return `Seccomp profile '${asked.profileName}' asked for, but the 'linux/seccomp' isolator is not enabled`;
+    return readProfile(seccomp.configDir, asked.profileName);
+  }
+  if (asked.unconfined === true) return undefined;
+  return 'Missing Seccomp profile name';
+}
+
 export function containerDefaults(env: NodeJS.ProcessEnv = process.env): ContainerDefaults {
   const isolators = isolation(env);
   let capabilities: ContainerDefaults['capabilities'];
@@ -120,20 +159,9 @@ export function containerDefaults(env: NodeJS.ProcessEnv = process.env): Contain
     const dir = given ? givenDir : seccompConfigDir();
     // As Mesos: a config directory without a profile name means no default profile.
     const name = env['MESOS_SECCOMP_PROFILE_NAME'] || (given ? undefined : 'default.json');
-    if (name !== undefined) {
-      const path = join(dir, name);
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (error) {
-        throw new DefaultsError(`Failed to read Seccomp profile '${path}': ${(error as Error).message}`);
-      }
-      try {
-        seccomp = { name, profile: parseSeccompProfile(text) };
-      } catch (error) {
-        throw new DefaultsError(`Failed to parse Seccomp profile '${path}': ${(error as Error).message}`);
-      }
-    }
+    const profile = name === undefined ? undefined : readProfile(dir, name);
+    if (typeof profile === 'string') throw new DefaultsError(profile);
+    seccomp = { configDir: dir, ...(profile === undefined ? {} : { default: { name: name!, profile } }) };
   }
   return {
     filesystem: isolators.has(FILESYSTEM_ISOLATOR),
@@ -193,7 +221,13 @@ export interface TaskDefaults {
 
 export function taskDefaults(
   defaults: ContainerDefaults,
-  task: { readonly effectiveCapabilities?: readonly string[]; readonly boundingCapabilities?: readonly string[]; readonly asRoot: boolean; readonly rootfs: boolean },
+  task: {
+    readonly effectiveCapabilities?: readonly string[];
+    readonly boundingCapabilities?: readonly string[];
+    readonly asRoot: boolean;
+    readonly rootfs: boolean;
+    readonly seccomp?: { readonly profileName?: string; readonly unconfined?: boolean };
+  },
 ): TaskDefaults | string {
   const capabilities = taskCapabilities(defaults, {
     ...(task.effectiveCapabilities === undefined ? {} : { effective: task.effectiveCapabilities }),
@@ -201,12 +235,14 @@ export function taskDefaults(
     asRoot: task.asRoot,
   });
   if (typeof capabilities === 'string') return capabilities;
+  const seccompProfile = taskSeccomp(defaults, task.seccomp);
+  if (typeof seccompProfile === 'string') return seccompProfile;
   return {
     ...(capabilities.effective === undefined ? {} : { effectiveCapabilities: capabilities.effective }),
     ...(capabilities.bounding === undefined ? {} : { boundingCapabilities: capabilities.bounding }),
     ...(defaults.filesystem ? { maskedPaths: MASKED_PATHS } : {}),
     // Without filesystem/linux a rootfs still gets them, as it always did: only a container on the host's files goes without.
     readOnlyProc: defaults.filesystem || task.rootfs,
-    ...(defaults.seccomp === undefined ? {} : { seccompProfile: defaults.seccomp.profile }),
+    ...(seccompProfile === undefined ? {} : { seccompProfile }),
   };
 }

@@ -346,6 +346,7 @@ export class LocalAgent implements Agent {
       ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
       asRoot: (plan.user ?? this.agentUser) === 'root',
       rootfs: plan.rootfs !== undefined,
+      ...(plan.seccomp === undefined ? {} : { seccomp: plan.seccomp }),
     });
     if (typeof defaults === 'string') return launchFailed(defaults);
     let stacked: StackedRootfs | undefined;
