@@ -61,9 +61,9 @@ cc(['-shared', '-fPIC', '-fvisibility=hidden', `-I${headers}`, '-o', 'native/bui
 
 // The waiter stays resident beside every task: static, so it loads nothing
 // and holds well under a megabyte.
-cc(['-static', '-o', 'native/build/waiter', 'native/waiter.c']);
+cc(['-static', '-s', '-o', 'native/build/waiter', 'native/waiter.c']);
 // mesos-execute's namespace starter, static for the same reasons.
-cc(['-static', '-o', 'native/build/clone', 'native/clone.c']);
+cc(['-static', '-s', '-o', 'native/build/clone', 'native/clone.c']);
 
 // A V8 code cache for each bundle, made from a run of it: what bin/ loads
 // it with. V8 checks that the cache fits the node that reads it. The

@@ -295,6 +295,16 @@ int main(int argc, char **argv)
 	n = read_some(ready[0], &byte, 1);
 	close(ready[0]);
 
+	/*
+	 * End of file is the exec, or the child's death before it: a dead
+	 * child's pid is not reported, since it may soon name another process.
+	 */
+	if (n == 0) {
+		siginfo_t early;
+		memset(&early, 0, sizeof(early));
+		if (waitid(P_PID, (id_t)pid, &early, WEXITED | WNOHANG | WNOWAIT) == 0 && early.si_pid == pid)
+			n = -1;
+	}
 	if (n == 0) {
 		char text[NUMBER_TEXT_MAX];
 		size_t len = format_number(text, (unsigned long)pid);

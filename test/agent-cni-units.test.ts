@@ -109,6 +109,9 @@ t.test('loading the configurations: the networks', async (t) => {
   t.same([...loadCniNetworks(real, realConfigReader())!.networks.keys()], ['a'], 'a link to an executable will do');
   writeFileSync(join(dir, 'conf', 'big.conf'), ' '.repeat(1024 * 1024 + 1));
   t.throws(() => loadCniNetworks(real, realConfigReader()), { message: /^Failed to read CNI network configuration file '.*big\.conf': larger than 1048576 bytes$/ });
+  rmSync(join(dir, 'conf', 'big.conf'));
+  writeFileSync(join(dir, 'conf', 'odd.conf'), bridge('two\nlines'));
+  t.throws(() => loadCniNetworks(real, realConfigReader()), { message: /^Failed to parse CNI network configuration file '.*odd\.conf': Invalid network name 'two\\nlines': expecting letters/ }, "a network name follows the CNI specification's rule");
 });
 
 const networks: CniNetworks = loadCniNetworks(
@@ -265,7 +268,7 @@ function recorder(answers: Record<string, Answer> = {}, setup: Partial<ProcessRu
       files.set(path, text);
     },
     removeDirectory: (path) => void calls.push(`rm ${path}`),
-    bindNamespace: (pid, target) => {
+    bindNamespace: (pid, _parentPid, target) => {
       calls.push(`bind ${pid} ${target}`);
       if (bindFails) throw new Error('Operation not permitted');
     },
@@ -297,7 +300,7 @@ const twoNetworks = () =>
 t.test('attach, then detach: every step in order', async (t) => {
   const { calls, files, plugins, system } = recorder();
   const container = new ContainerNetworks(twoNetworks(), system, { timeoutMs: 5000, path: '/usr/sbin:/usr/bin' });
-  await container.attach(4242);
+  await container.attach(4242, 4241);
   t.same(calls, [
     'mkdir /run/c1/cni',
     'bind 4242 /run/c1/cni/ns',
@@ -313,8 +316,10 @@ t.test('attach, then detach: every step in order', async (t) => {
     'write /run/c1/cni/eth1/network.info',
     'write /run/c1/cni/hostname',
     'write /run/c1/cni/hosts',
-    `setup ${JSON.stringify({ pid: 4242, hostname: 'c1', etcHostsPath: '/run/c1/cni/hosts', etcHostnamePath: '/run/c1/cni/hostname', etcResolvConf: '/etc/resolv.conf' })}`,
+    'write /run/c1/cni/resolv.conf',
+    `setup ${JSON.stringify({ pid: 4242, parentPid: 4241, hostname: 'c1', etcHostsPath: '/run/c1/cni/hosts', etcHostnamePath: '/run/c1/cni/hostname', etcResolvConf: '/run/c1/cni/resolv.conf' })}`,
   ]);
+  t.equal(files.get('/run/c1/cni/resolv.conf'), '', "without a plugin's name servers, a copy of the host's (none here): never the host's file itself");
   t.equal(files.get('/run/c1/cni/hosts'), '127.0.0.1 localhost\n10.1.0.2 c1\n');
   t.same(plugins[1]!.input['prevResult'], JSON.parse(files.get('/run/c1/cni/eth0/network.info')!), "portmap gets the bridge's result");
   t.same(
@@ -349,7 +354,7 @@ t.test('a plugin that fails, hangs or prints garbage fails the attach in its own
   for (const [what, answer, message] of cases) {
     const { calls, system } = recorder({ 'ADD bridge eth1': answer });
     const container = new ContainerNetworks(twoNetworks(), system, { timeoutMs: 1500 });
-    await t.rejects(container.attach(7), { message }, what);
+    await t.rejects(container.attach(7, 6), { message }, what);
     t.equal(container.networkInfos, undefined);
     calls.length = 0;
     t.same(await container.detach(), []);
@@ -357,7 +362,7 @@ t.test('a plugin that fails, hangs or prints garbage fails the attach in its own
   }
   const { system: failingPortmap, calls } = recorder({ 'ADD portmap eth0': { code: 1, stdout: '{"code":999,"msg":"portmap: bad"}' } });
   const container = new ContainerNetworks(twoNetworks(), failingPortmap);
-  await t.rejects(container.attach(7), { message: "The CNI plugin '/cni/bin/portmap' failed to attach container c1 to CNI network 'net-a': portmap: bad" });
+  await t.rejects(container.attach(7, 6), { message: "The CNI plugin '/cni/bin/portmap' failed to attach container c1 to CNI network 'net-a': portmap: bad" });
   t.notOk(calls.some((call) => call.startsWith('ADD bridge eth1')), 'nothing after the failure');
   calls.length = 0;
   await container.detach();
@@ -367,21 +372,21 @@ t.test('a plugin that fails, hangs or prints garbage fails the attach in its own
 t.test('a failed setup, bind or DEL', async (t) => {
   const setup = recorder({}, { code: 1, stderr: 'Failed to enter the mount namespace\n' });
   const container = new ContainerNetworks(twoNetworks(), setup.system);
-  await t.rejects(container.attach(7), { message: "Failed to setup hostname and network files: Failed to enter the mount namespace" });
+  await t.rejects(container.attach(7, 6), { message: "Failed to setup hostname and network files: Failed to enter the mount namespace" });
   setup.calls.length = 0;
   await container.detach();
   t.same(setup.calls.filter((call) => call.startsWith('DEL')).length, 3, 'a later step failing undoes the networks');
 
   const bind = recorder({}, {}, true);
   const unbound = new ContainerNetworks(twoNetworks(), bind.system);
-  await t.rejects(unbound.attach(7), { message: "Failed to mount the network namespace handle from '/proc/7/ns/net' to '/run/c1/cni/ns': Operation not permitted" });
+  await t.rejects(unbound.attach(7, 6), { message: "Failed to mount the network namespace handle from '/proc/7/ns/net' to '/run/c1/cni/ns': Operation not permitted" });
   bind.calls.length = 0;
   await unbound.detach();
   t.same(bind.calls, ['rm /run/c1/cni'], 'no ADD, no DEL, no unbind');
 
   const del = recorder({ 'DEL bridge eth0': { code: 1, stdout: '{"code":1,"msg":"still busy"}' }, 'DEL bridge eth1': { timedOut: true, code: null } });
   const stuck = new ContainerNetworks(twoNetworks(), del.system, { timeoutMs: 2000 });
-  await stuck.attach(7);
+  await stuck.attach(7, 6);
   t.same(await stuck.detach(), [
     "The CNI plugin '/cni/bin/bridge' did not detach container c1 from CNI network 'net-b' within 2secs",
     "The CNI plugin '/cni/bin/bridge' failed to detach container c1 from CNI network 'net-a': still busy",
@@ -392,7 +397,7 @@ t.test('a failed setup, bind or DEL', async (t) => {
 t.test("what a dead agent's containers left: DEL from the configurations kept", async (t) => {
   const { calls, files, plugins, system } = recorder();
   const container = new ContainerNetworks(twoNetworks(), system);
-  await container.attach(7);
+  await container.attach(7, 6);
   files.set('/run/c1/cni/ns', '<nsfs>');
   const kept = new Map(files);
   // Another container's directory: its bind is gone (a reboot), its ADD done.
@@ -435,7 +440,7 @@ t.test('a kill during the attach stops the plugin running; its DEL still comes',
     });
   const { calls, system } = recorder({ 'ADD bridge eth1': hang });
   const container = new ContainerNetworks(twoNetworks(), system);
-  const attach = container.attach(7);
+  const attach = container.attach(7, 6);
   await running;
   container.abort();
   await t.rejects(attach, { message: "The CNI plugin '/cni/bin/bridge' was stopped: the container is being killed" });
@@ -445,7 +450,7 @@ t.test('a kill during the attach stops the plugin running; its DEL still comes',
   const early = recorder();
   const before = new ContainerNetworks(twoNetworks(), early.system);
   before.abort();
-  await t.rejects(before.attach(7), { message: 'the container is being killed' });
+  await t.rejects(before.attach(7, 6), { message: 'the container is being killed' });
   t.notOk(early.calls.some((call) => call.startsWith('ADD')), 'an abort before the first ADD: none runs');
 });
 
@@ -471,7 +476,7 @@ t.test('a result that cannot be kept fails the attach; the DEL still comes', asy
     write(path, text);
   };
   const container = new ContainerNetworks(twoNetworks(), system);
-  await t.rejects(container.attach(7), { message: "Failed to checkpoint the output of the CNI plugin '/cni/bin/bridge': No space left on device" });
+  await t.rejects(container.attach(7, 6), { message: "Failed to checkpoint the output of the CNI plugin '/cni/bin/bridge': No space left on device" });
   calls.length = 0;
   await container.detach();
   t.same(calls, ['DEL bridge eth0 60000', 'unbind /run/c1/cni/ns', 'rm /run/c1/cni']);

@@ -285,3 +285,31 @@ t.test("a task in a root filesystem of its own gets the network's /etc files the
   await agent.waitForEnd('boxed');
   await nothingLeft(t, w, agent, [containerId]);
 });
+
+t.test("a task as another user reads its network's /etc files, and can't write them or the host's resolv.conf", skip, async (t) => {
+  const w = world(t);
+  // No name servers from the plugin: the container gets a copy of the host's.
+  w.bridgeNetwork('net1', 1);
+  const rootfs = makeBusyboxRootfs();
+  w.cleanup.add('remove the rootfs', () => rootfs.remove());
+  const hostResolv = readFileSync('/etc/resolv.conf', 'utf8');
+  const agent = new AgentChild(w, { rootfsLabel: true });
+  await agent.started();
+  const script = [
+    'cat /etc/resolv.conf > /dev/null && echo readable',
+    '(echo "nameserver 6.6.6.6" >> /etc/resolv.conf) 2>/dev/null && echo written || echo refused',
+    'grep " /etc/resolv.conf " /proc/self/mountinfo | grep -c " ro,"',
+  ].join('; ');
+  // Root in the container, with every capability: still a read-only bind.
+  agent.run(commandTask('root', script, { labels: { labels: [{ key: ROOTFS_LABEL, value: rootfs.path }] }, container: { type: 'MESOS', network_infos: [{ name: 'net1' }] } }));
+  const rootEnd = await agent.waitForEnd('root');
+  const rootId = (rootEnd.container_status!['container_id'] as { value: string }).value;
+  t.equal(agent.stdout('root', rootId), 'readable\nrefused\n1\n', 'root reads it and gets a read-only bind');
+  t.equal(readFileSync('/etc/resolv.conf', 'utf8'), hostResolv, "the host's resolv.conf is unchanged");
+  agent.run(commandTask('nobody', 'cat /etc/hosts /etc/hostname /etc/resolv.conf > /dev/null && echo readable', { command: { value: 'cat /etc/hosts /etc/hostname /etc/resolv.conf > /dev/null && echo readable', user: 'nobody' }, container: { type: 'MESOS', network_infos: [{ name: 'net1' }] } }));
+  const end = await agent.waitForEnd('nobody');
+  const id = (end.container_status!['container_id'] as { value: string }).value;
+  t.equal(end.state, 'TASK_FINISHED', `nobody reads all three (${end.message ?? ''})`);
+  t.equal(agent.stdout('nobody', id), 'readable\n');
+  await nothingLeft(t, w, agent, [rootId, id]);
+});

@@ -20,6 +20,8 @@ export type Namespace = 'mnt' | 'uts' | 'net';
 export type Step =
   /** Open /proc/<pid> (the host's): every namespace is opened through it. */
   | { readonly op: 'open-process'; readonly pid: number }
+  /** Refuse unless the process opened is a live child of `parentPid` (checked through the handle). */
+  | { readonly op: 'check-parent'; readonly pid: number; readonly parentPid: number }
   /** Open <pid>'s ns/<ns> through that handle. */
   | { readonly op: 'open-namespace'; readonly pid: number; readonly ns: Namespace }
   /** Refuse a namespace that is ours or pid 1's: never a container's, and changing it changes the host. */
@@ -63,6 +65,7 @@ export type Step =
 /** The flags `network-cni-setup` acts on (see ./flags.ts). */
 export interface SetupFlags {
   pid?: number | undefined;
+  parent_pid?: number | undefined;
   hostname?: string | undefined;
   rootfs?: string | undefined;
   etc_hosts_path?: string | undefined;
@@ -137,6 +140,7 @@ export function planNetworkCniSetup(flags: SetupFlags, probe: Probe): Plan {
 
   const steps: Step[] = [
     { op: 'open-process', pid },
+    ...(flags.parent_pid === undefined ? [] : [{ op: 'check-parent', pid, parentPid: flags.parent_pid } as Step]),
     ...namespaces.map((ns): Step => ({ op: 'open-namespace', pid, ns })),
     ...namespaces.map((ns): Step => ({ op: 'refuse-host-namespace', pid, ns })),
     ...clones,

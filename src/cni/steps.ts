@@ -153,6 +153,9 @@ function runStep(step: Step, system: CniSystem, handles: Handles): void {
     case 'open-process':
       openProcess(system, handles, step.pid);
       return;
+    case 'check-parent':
+      checkParent(system, handles, step.pid, step.parentPid);
+      return;
     case 'open-namespace':
       openNamespace(system, handles, step.pid, step.ns);
       return;
@@ -214,6 +217,23 @@ function openProcess(system: CniSystem, handles: Handles, pid: number): void {
   const fd = attempt(`${prefix}: Failed to open '/proc/${pid}'`, () => system.open(undefined, `/proc/${pid}`));
   if (fd === undefined) throw new StepError(`${prefix}: Pid ${pid} does not exist`);
   handles.process = handles.keep(fd);
+}
+
+/** /proc/<pid>/stat's state and parent, from its text. */
+export function stateAndParent(stat: string): { state: string; ppid: number } {
+  const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: state ?? '', ppid: Number(ppid) };
+}
+
+/** Through the handle of /proc/<pid> (which stays that process's): alive, and a child of `parentPid`. */
+function checkParent(system: CniSystem, handles: Handles, pid: number, parentPid: number): void {
+  const prefix = `Failed to enter the mount namespace of pid ${pid}`;
+  const process = need(handles.process, `/proc/${pid}`);
+  const stat = attempt(`${prefix}: Failed to read '/proc/${pid}/stat'`, () => system.readFile(process, 'stat'));
+  const { state, ppid } = stateAndParent(stat);
+  if (state === 'Z' || state === 'X' || ppid !== parentPid) {
+    throw new StepError(`${prefix}: it is no longer a live child of pid ${parentPid}`);
+  }
 }
 
 function openNamespace(system: CniSystem, handles: Handles, pid: number, ns: Namespace): void {

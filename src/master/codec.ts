@@ -9,10 +9,9 @@
 // each message is converted here, by the same schema. (64-bit values past
 // 2^53 lose precision: the master only uses durations and times there.)
 //
-// The binary codec builds its protobufjs types on first use, once per
-// process and kept for it: the first protobuf Call took 17-20 ms to decode
-// when measured, each one after it some 0.03 ms (test/master-codec.test.ts
-// checks that no later request builds them again).
+// The binary codec walks the schema and builds no protobufjs types, so the
+// first protobuf Call costs no code generation (test/master-codec.test.ts
+// checks that none is built).
 import { decode, encode } from '../proto/binary';
 import { ProtoError } from '../proto/errors';
 import { parseJson, readJson, writeJson } from '../proto/json';

@@ -1,72 +1,70 @@
-// The binary codec: protobufjs's wire reader and writer (its light build),
-// driven by our descriptors. protobufjs types are built from the schema on
-// first use; messages are converted on the way in and out, so that callers
-// see the same form as the JSON mapping gives: fields by .proto name, enums
-// by name, 64-bit integers as bigint, bytes as Uint8Array.
+// The binary codec: protobufjs's wire reader and writer (its minimal
+// build: varints, fixed widths, lengths), driven by our descriptors. Each
+// message is walked field by field through the schema, as the JSON mapping
+// walks it, so that callers see the same form: fields by .proto name,
+// enums by name, 64-bit integers as bigint, bytes as Uint8Array. No code
+// is generated at run time (protobufjs's own types would compile an
+// encoder and a decoder per message on first use, tens of milliseconds
+// that every start of a program would pay again).
 //
-// protobufjs checks wire types, lengths and nesting depth; we check
-// required fields ourselves, with protobuf's paths, after decoding and
-// before encoding. As protobuf does for proto2, an enum number the schema
-// doesn't know is dropped (from a repeated field, element by element).
-// Unknown fields are dropped too. Any failure is a one-line ProtoError.
+// Written in field-number order, as C++ protobuf writes; repeated scalars
+// unpacked unless the field says packed (proto2), and read either way. We
+// check wire types, lengths and nesting depth, and required fields with
+// protobuf's paths after decoding and before encoding. As protobuf does
+// for proto2, an enum number the schema doesn't know is dropped (from a
+// repeated field, element by element); unknown fields are skipped. Any
+// failure is a one-line ProtoError.
 import Long from 'long';
-import protobuf from 'protobufjs/light';
+import protobuf from 'protobufjs/minimal';
 import { oneLine, ProtoError, shown } from './errors';
-import { checkRequired, type FieldInfo, LONG_TYPES, type Message, type MessageInfo, type MessageType, type Schema } from './schema';
+import { checkRequired, type FieldInfo, LONG_TYPES, type Message, type MessageInfo, type MessageType } from './schema';
 
 // 64-bit values decode to Long (exact), never to a lossy number.
 protobuf.util.Long = Long;
 protobuf.configure();
 
 type Json = { [key: string]: unknown };
+type Writer = protobuf.Writer;
+type Reader = protobuf.Reader;
 
-const roots = new WeakMap<Schema, protobuf.Root>();
+/** How deep messages may nest on the wire: protobuf's own default recursion limit. */
+const MAX_DEPTH = 100;
 
-/** The protobufjs types of a schema: every message and enum, by full name. */
-function rootOf(schema: Schema): protobuf.Root {
-  const known = roots.get(schema);
-  if (known !== undefined) return known;
-  const top: Json = { nested: {} };
-  const node = (name: string): Json => {
-    let at = top;
-    for (const part of name.split('.')) {
-      const nested = (at.nested ??= {}) as Json;
-      at = (nested[part] ??= {}) as Json;
-    }
-    return at;
-  };
-  for (const name of schema.messageNames()) {
-    const info = schema.message(name);
-    const fields: Json = {};
-    const oneofs: { [name: string]: { oneof: string[] } } = {};
-    for (const field of info.fields) {
-      const type = field.kind === 'scalar' ? field.type : `.${field.type}`;
-      // Required fields go to protobufjs as optional: the check is ours.
-      const json: Json = { type, id: field.number };
-      if (field.key !== undefined) json.keyType = field.key;
-      else if (field.repeated) json.rule = 'repeated';
-      if (field.packed) json.options = { packed: true };
-      fields[field.name] = json;
-      if (field.oneof !== undefined) (oneofs[field.oneof] ??= { oneof: [] }).oneof.push(field.name);
-    }
-    // proto2: repeated scalars unpacked unless the field says otherwise.
-    Object.assign(node(name), { edition: 'proto2', fields, ...(Object.keys(oneofs).length > 0 ? { oneofs } : {}) });
+const VARINT = 0;
+const FIXED64 = 1;
+const LENGTH_DELIMITED = 2;
+const FIXED32 = 5;
+
+/** The wire type of a scalar (or enum) type. */
+function wireTypeOf(type: string, kind: FieldInfo['kind']): number {
+  if (kind === 'message') return LENGTH_DELIMITED;
+  if (kind === 'enum') return VARINT;
+  switch (type) {
+    case 'double':
+    case 'fixed64':
+    case 'sfixed64':
+      return FIXED64;
+    case 'float':
+    case 'fixed32':
+    case 'sfixed32':
+      return FIXED32;
+    case 'string':
+    case 'bytes':
+      return LENGTH_DELIMITED;
+    default:
+      return VARINT;
   }
-  for (const [name, values] of enumsOf(schema)) Object.assign(node(name), { edition: 'proto2', values });
-  const root = protobuf.Root.fromJSON(top as protobuf.INamespace);
-  root.resolveAll();
-  roots.set(schema, root);
-  return root;
 }
 
-function enumsOf(schema: Schema): Map<string, { [name: string]: number }> {
-  const enums = new Map<string, { [name: string]: number }>();
-  for (const name of schema.messageNames()) {
-    for (const field of schema.message(name).fields) {
-      if (field.kind === 'enum' && !enums.has(field.type)) enums.set(field.type, Object.fromEntries(field.enumInfo!.numbers));
-    }
+const byNumberOrder = new WeakMap<MessageInfo, readonly FieldInfo[]>();
+
+function fieldsInNumberOrder(info: MessageInfo): readonly FieldInfo[] {
+  let fields = byNumberOrder.get(info);
+  if (fields === undefined) {
+    fields = [...info.fields].sort((a, b) => a.number - b.number);
+    byNumberOrder.set(info, fields);
   }
-  return enums;
+  return fields;
 }
 
 function isObject(value: unknown): value is Json {
@@ -83,33 +81,98 @@ const RANGE32: Record<string, [number, number]> = {
 const SIGNED64 = new Set(['int64', 'sint64', 'sfixed64']);
 
 // ---------------------------------------------------------------------------
-// Our form to protobufjs's
+// Writing
 
-function toWire(info: MessageInfo, message: unknown, path: string): Json {
+/** A scalar (or enum number) as checked by toWireValue, written without its tag. */
+function writeScalar(writer: Writer, type: string, kind: FieldInfo['kind'], value: unknown): void {
+  if (kind === 'enum') {
+    writer.int32(value as number);
+    return;
+  }
+  switch (type) {
+    case 'string': writer.string(value as string); return;
+    case 'bytes': writer.bytes(value as Uint8Array); return;
+    case 'bool': writer.bool(value as boolean); return;
+    case 'double': writer.double(value as number); return;
+    case 'float': writer.float(value as number); return;
+    case 'int32': writer.int32(value as number); return;
+    case 'sint32': writer.sint32(value as number); return;
+    case 'uint32': writer.uint32(value as number); return;
+    case 'fixed32': writer.fixed32(value as number); return;
+    case 'sfixed32': writer.sfixed32(value as number); return;
+    case 'int64': writer.int64(value as Long); return;
+    case 'sint64': writer.sint64(value as Long); return;
+    case 'uint64': writer.uint64(value as Long); return;
+    case 'fixed64': writer.fixed64(value as Long); return;
+    case 'sfixed64': writer.sfixed64(value as Long); return;
+    default: throw new ProtoError(`Unknown field type ${type}`);
+  }
+}
+
+const tag = (number: number, wireType: number): number => ((number << 3) | wireType) >>> 0;
+
+/** One value of `field` (an element, for a repeated one), with its tag. */
+function writeValue(writer: Writer, field: FieldInfo, value: unknown, path: string, depth: number): void {
+  if (field.kind === 'message') {
+    writer.uint32(tag(field.number, LENGTH_DELIMITED)).fork();
+    writeMessage(writer, field.message(), value, path, depth + 1);
+    writer.ldelim();
+    return;
+  }
+  const wire = toWireValue(field, value, path);
+  writer.uint32(tag(field.number, wireTypeOf(field.type, field.kind)));
+  writeScalar(writer, field.type, field.kind, wire);
+}
+
+/** A map key, from its JSON object form to the key type's value. */
+function mapKey(field: FieldInfo, key: string, path: string): unknown {
+  const type = field.key!;
+  if (type === 'string') return key;
+  if (type === 'bool') {
+    if (key === 'true' || key === 'false') return key === 'true';
+  } else if (/^-?[0-9]+$/.test(key)) {
+    const keyField = { ...field, type, kind: 'scalar' as const, key: undefined };
+    return toWireValue(keyField, LONG_TYPES.has(type) ? BigInt(key) : Number(key), path);
+  }
+  throw new ProtoError(`Expecting a ${type} key for the map field '${shown(path)}', not '${key}'`, path);
+}
+
+function writeMessage(writer: Writer, info: MessageInfo, message: unknown, path: string, depth: number): void {
   if (!isObject(message)) throw new ProtoError(`Expecting a message for field '${shown(path)}'`, path);
-  const out: Json = {};
-  for (const field of info.fields) {
+  if (depth > MAX_DEPTH) throw new ProtoError(`Nested too deeply at field '${shown(path)}'`, path);
+  for (const field of fieldsInNumberOrder(info)) {
     const value = message[field.name];
     if (value === undefined || value === null) continue;
     const at = path === '' ? field.name : `${path}.${field.name}`;
     if (field.key !== undefined) {
       if (!isObject(value)) throw new ProtoError(`Expecting an object for the map field '${shown(at)}'`, at);
-      const map: Json = {};
-      for (const key of Object.keys(value)) map[key] = toWireValue(field, value[key], `${at}['${key}']`);
-      out[field.name] = map;
+      for (const key of Object.keys(value)) {
+        const entryPath = `${at}['${key}']`;
+        writer.uint32(tag(field.number, LENGTH_DELIMITED)).fork();
+        writer.uint32(tag(1, wireTypeOf(field.key, 'scalar')));
+        writeScalar(writer, field.key, 'scalar', mapKey(field, key, entryPath));
+        writeValue(writer, { ...field, number: 2, repeated: false, key: undefined } as FieldInfo, value[key], entryPath, depth);
+        writer.ldelim();
+      }
     } else if (field.repeated) {
       if (!Array.isArray(value)) throw new ProtoError(`Expecting an array for field '${shown(at)}'`, at);
-      out[field.name] = value.map((element: unknown, i) => toWireValue(field, element, `${at}[${i}]`));
+      if (field.packed && field.kind !== 'message' && wireTypeOf(field.type, field.kind) !== LENGTH_DELIMITED) {
+        if (value.length === 0) continue;
+        writer.uint32(tag(field.number, LENGTH_DELIMITED)).fork();
+        value.forEach((element: unknown, i) => writeScalar(writer, field.type, field.kind, toWireValue(field, element, `${at}[${i}]`)));
+        writer.ldelim();
+      } else {
+        value.forEach((element: unknown, i) => writeValue(writer, field, element, `${at}[${i}]`, depth));
+      }
     } else {
-      out[field.name] = toWireValue(field, value, at);
+      writeValue(writer, field, value, at, depth);
     }
   }
-  return out;
 }
 
+/** A scalar (or enum) of ours, checked against its type, in the form protobufjs's writer takes. */
 function toWireValue(field: FieldInfo, value: unknown, path: string): unknown {
   const wrong = (): ProtoError => new ProtoError(`Can't write ${typeof value} as ${field.type} for field '${shown(path)}'`, path);
-  if (field.kind === 'message') return toWire(field.message(), value, path);
   if (field.kind === 'enum') {
     if (typeof value === 'string') {
       const number = field.enumInfo!.numbers.get(value);
@@ -151,42 +214,126 @@ function toWireValue(field: FieldInfo, value: unknown, path: string): unknown {
 }
 
 // ---------------------------------------------------------------------------
-// protobufjs's form to ours
+// Reading
 
 const DROP = Symbol('drop');
 
-function fromWire(info: MessageInfo, decoded: Json): Message {
+/** A scalar (or enum number) of `type`, as protobufjs's reader gives it. */
+function readScalar(reader: Reader, type: string, kind: FieldInfo['kind']): unknown {
+  if (kind === 'enum') return reader.int32();
+  switch (type) {
+    case 'string': return reader.string();
+    case 'bytes': return reader.bytes();
+    case 'bool': return reader.bool();
+    case 'double': return reader.double();
+    case 'float': return reader.float();
+    case 'int32': return reader.int32();
+    case 'sint32': return reader.sint32();
+    case 'uint32': return reader.uint32();
+    case 'fixed32': return reader.fixed32();
+    case 'sfixed32': return reader.sfixed32();
+    case 'int64': return reader.int64();
+    case 'sint64': return reader.sint64();
+    case 'uint64': return reader.uint64();
+    case 'fixed64': return reader.fixed64();
+    case 'sfixed64': return reader.sfixed64();
+    default: throw new ProtoError(`Unknown field type ${type}`);
+  }
+}
+
+/** One value of `field` whose tag said `wireType`: ours, or DROP for an enum number the schema doesn't know. */
+function readValue(reader: Reader, field: FieldInfo, wireType: number, depth: number): unknown {
+  const expected = wireTypeOf(field.type, field.kind);
+  if (wireType !== expected) throw new Error(`wire type ${wireType} for field ${field.name}, expecting ${expected}`);
+  if (field.kind === 'message') {
+    const length = reader.uint32();
+    return readMessage(reader, field.message(), reader.pos + length, depth + 1);
+  }
+  return fromWireValue(field, readScalar(reader, field.type, field.kind));
+}
+
+/** A map entry (key 1, value 2), each defaulted when absent, as protobuf does. */
+function readMapEntry(reader: Reader, field: FieldInfo, depth: number): [string, unknown] {
+  const length = reader.uint32();
+  const end = reader.pos + length;
+  if (end > reader.len) throw new Error('index out of range');
+  const valueField = { ...field, number: 2, repeated: false, key: undefined } as FieldInfo;
+  let key: unknown;
+  let value: unknown;
+  while (reader.pos < end) {
+    const at = reader.uint32();
+    if (at >>> 3 === 1 && (at & 7) === wireTypeOf(field.key!, 'scalar')) key = readScalar(reader, field.key!, 'scalar');
+    else if (at >>> 3 === 2) value = readValue(reader, valueField, at & 7, depth);
+    else reader.skipType(at & 7);
+  }
+  if (reader.pos !== end) throw new Error('map entry overruns its length');
+  const keyText = key === undefined ? (field.key === 'string' ? '' : field.key === 'bool' ? 'false' : '0') : String(fromWireValue({ ...field, kind: 'scalar', type: field.key! } as FieldInfo, key));
+  if (value === undefined) value = field.kind === 'message' ? {} : field.kind === 'enum' ? (field.enumInfo!.names.get(0) ?? DROP) : defaultScalar(field.type);
+  return [keyText, value];
+}
+
+function defaultScalar(type: string): unknown {
+  if (type === 'string') return '';
+  if (type === 'bytes') return new Uint8Array(0);
+  if (type === 'bool') return false;
+  return LONG_TYPES.has(type) ? 0n : 0;
+}
+
+function readMessage(reader: Reader, info: MessageInfo, end: number, depth: number): Message {
+  if (depth > MAX_DEPTH) throw new Error('nested too deeply');
+  if (end > reader.len) throw new Error('index out of range');
   const message: Message = {};
-  for (const field of info.fields) {
-    if (!Object.prototype.hasOwnProperty.call(decoded, field.name)) continue;
-    const value = decoded[field.name];
-    if (value === undefined || value === null) continue;
-    if (field.key !== undefined) {
-      const map: Json = {};
-      let entries = 0;
-      for (const key of Object.keys(value as Json)) {
-        const entry = fromWireValue(field, (value as Json)[key]);
-        if (entry === DROP) continue;
-        Object.defineProperty(map, key, { value: entry, enumerable: true, writable: true, configurable: true });
-        entries++;
-      }
-      if (entries > 0) message[field.name] = map;
-    } else if (field.repeated) {
-      const list = (value as unknown[]).map((element) => fromWireValue(field, element)).filter((element) => element !== DROP);
-      if (list.length > 0) message[field.name] = list;
-    } else {
-      const read = fromWireValue(field, value);
-      if (read === DROP) continue;
-      // Of two members of a oneof on the wire, keep one: the later declared.
-      if (field.oneof !== undefined) for (const member of info.oneofs.get(field.oneof)!) delete message[member.name];
-      message[field.name] = read;
+  while (reader.pos < end) {
+    const at = reader.uint32();
+    const number = at >>> 3;
+    const wireType = at & 7;
+    if (number === 0) throw new Error(`invalid tag ${at}`);
+    const field = info.byNumber.get(number);
+    if (field === undefined) {
+      reader.skipType(wireType);
+      continue;
     }
+    if (field.key !== undefined) {
+      if (wireType !== LENGTH_DELIMITED) throw new Error(`wire type ${wireType} for the map field ${field.name}`);
+      const [key, value] = readMapEntry(reader, field, depth);
+      if (value === DROP) continue;
+      const map = (message[field.name] ??= {}) as Json;
+      Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+    } else if (field.repeated) {
+      const list = (message[field.name] ??= []) as unknown[];
+      const expected = wireTypeOf(field.type, field.kind);
+      if (wireType === LENGTH_DELIMITED && expected !== LENGTH_DELIMITED) {
+        // Packed, whatever the field says: parsers take both forms.
+        const length = reader.uint32();
+        const packedEnd = reader.pos + length;
+        if (packedEnd > end) throw new Error('index out of range');
+        while (reader.pos < packedEnd) {
+          const element = fromWireValue(field, readScalar(reader, field.type, field.kind));
+          if (element !== DROP) list.push(element);
+        }
+        if (reader.pos !== packedEnd) throw new Error('packed field overruns its length');
+      } else {
+        const element = readValue(reader, field, wireType, depth);
+        if (element !== DROP) list.push(element);
+      }
+    } else {
+      const value = readValue(reader, field, wireType, depth);
+      if (value === DROP) continue;
+      // Of two members of a oneof on the wire, keep the last one read, as protobuf does.
+      if (field.oneof !== undefined) for (const member of info.oneofs.get(field.oneof)!) delete message[member.name];
+      message[field.name] = value;
+    }
+  }
+  if (reader.pos !== end) throw new Error('index out of range');
+  for (const field of info.fields) {
+    const value = message[field.name];
+    if (Array.isArray(value) && value.length === 0) delete message[field.name];
   }
   return message;
 }
 
+/** A scalar as protobufjs's reader gives it, in our form; DROP for an enum number the schema doesn't know. */
 function fromWireValue(field: FieldInfo, value: unknown): unknown {
-  if (field.kind === 'message') return fromWire(field.message(), value as Json);
   if (field.kind === 'enum') return field.enumInfo!.names.get(value as number) ?? DROP;
   if (LONG_TYPES.has(field.type)) {
     if (typeof value === 'number') return BigInt(value);
@@ -200,17 +347,14 @@ function fromWireValue(field: FieldInfo, value: unknown): unknown {
 
 // ---------------------------------------------------------------------------
 
-function wireType(type: MessageType<unknown>): protobuf.Type {
-  return rootOf(type.schema).lookupType(type.name);
-}
-
 /** Encodes `message` as protobuf bytes. Refuses a message that lacks required fields. */
 export function encode<T>(type: MessageType<T>, message: T): Uint8Array {
   const info = type.schema.message(type.name);
   checkRequired(info, message as Message);
-  const wire = toWire(info, message, '');
+  const writer = protobuf.Writer.create();
+  writeMessage(writer, info, message, '', 0);
   try {
-    return wireType(type).encode(wire).finish();
+    return writer.finish();
   } catch (error) {
     throw new ProtoError(`Failed to encode ${type.name}: ${oneLine(error)}`);
   }
@@ -223,14 +367,15 @@ export function encode<T>(type: MessageType<T>, message: T): Uint8Array {
  */
 export function decode<T>(type: MessageType<T>, bytes: Uint8Array): T {
   const info = type.schema.message(type.name);
-  let decoded: Json;
+  let message: Message;
   try {
-    decoded = wireType(type).decode(bytes) as unknown as Json;
+    const reader = protobuf.Reader.create(bytes);
+    message = readMessage(reader, info, reader.len, 0);
   } catch (error) {
+    if (error instanceof ProtoError) throw error;
     const why = error instanceof RangeError && /call stack/i.test(error.message) ? 'nested too deeply' : oneLine(error);
     throw new ProtoError(`Invalid ${type.name}: ${why}`);
   }
-  const message = fromWire(info, decoded);
   checkRequired(info, message);
   return message as T;
 }

@@ -6,6 +6,7 @@
 // and the agent does not start (Mesos 1.4 and later log and skip the file).
 // The reading goes through `ConfigReader`, so that the rules can be tested
 // without files.
+import { quoteValue } from '../../subcommand/quote';
 import { isObject, type Json } from './json';
 
 export class CniConfigError extends Error {}
@@ -78,6 +79,10 @@ function parseConfig(path: string, text: string): Json {
   const bad = (what: string) => new CniConfigError(`Failed to parse CNI network configuration file '${path}': ${what}`);
   if (!isObject(parsed)) throw bad('Expecting a JSON object');
   if (typeof parsed['name'] !== 'string' || parsed['name'] === '') throw bad("Expecting a string 'name'");
+  // The CNI specification's rule for network names: also what keeps them printable in one line.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(parsed['name'])) {
+    throw bad(`Invalid network name '${quoteValue(parsed['name'], 100)}': expecting letters, digits, '_', '.' and '-', a letter or digit first`);
+  }
   if (parsed['type'] === undefined && Array.isArray(parsed['plugins'])) {
     // As Mesos: one plugin a network; port mappings chain portmap themselves.
     throw bad("A configuration list ('plugins') is not supported: expecting one network's configuration, with its 'type'");

@@ -86,7 +86,7 @@ export class ContainerNetworks {
   }
 
   /** Joins the container of `pid` to its networks; throws NetworkError. Undo with `detach`, whatever happened. */
-  async attach(pid: number): Promise<void> {
+  async attach(pid: number, parentPid: number): Promise<void> {
     const { plan, system } = this;
     try {
       system.makeDirectory(plan.dir);
@@ -95,7 +95,7 @@ export class ContainerNetworks {
       throw new NetworkError(`Failed to create the container's network directory '${plan.dir}': ${messageOf(error)}`);
     }
     try {
-      system.bindNamespace(pid, plan.netns);
+      system.bindNamespace(pid, parentPid, plan.netns);
       this.bound = true;
     } catch (error) {
       throw new NetworkError(`Failed to mount the network namespace handle from '/proc/${pid}/ns/net' to '${plan.netns}': ${messageOf(error)}`);
@@ -108,18 +108,20 @@ export class ContainerNetworks {
     const results = this.states.map((state) => state.result!);
     const hosts = `${plan.dir}/hosts`;
     const hostname = `${plan.dir}/hostname`;
-    const resolv = resolvConf(results);
-    const resolvPath = resolv === undefined ? system.hostResolvConf : `${plan.dir}/resolv.conf`;
+    // Without name servers from a plugin, a copy of the host's: never the host's file itself.
+    const resolv = resolvConf(results) ?? system.readText(system.hostResolvConf) ?? '';
+    const resolvPath = `${plan.dir}/resolv.conf`;
     try {
-      system.writeFile(hostname, plan.hostname);
-      system.writeFile(hosts, hostsFile(plan.hostname, results));
-      if (resolv !== undefined) system.writeFile(resolvPath, resolv);
+      system.writeFile(hostname, plan.hostname, true);
+      system.writeFile(hosts, hostsFile(plan.hostname, results), true);
+      system.writeFile(resolvPath, resolv, true);
     } catch (error) {
       throw new NetworkError(`Failed to write the container's network files: ${messageOf(error)}`);
     }
     const setup = await system.runSetup(
       {
         pid,
+        parentPid,
         hostname: plan.hostname,
         ...(plan.rootfs === undefined ? {} : { rootfs: plan.rootfs }),
         etcHostsPath: hosts,

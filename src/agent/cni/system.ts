@@ -5,11 +5,12 @@
 // `realNetworkSystem` and `realConfigReader` are the real thing; tests use
 // recording stand-ins.
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MNT_DETACH, MS_BIND, mount, reasonOf, umount2 } from '../../../native/libc';
 import { containerizerPath } from '../paths';
 import { helperEnvironment } from '../supervision/helper';
+import { stateAndParent } from '../../cni/steps';
 import type { ConfigReader } from './config';
 
 /** A configuration file larger than this is refused (Mesos reads any size). */
@@ -33,6 +34,8 @@ export interface ProcessRun {
 
 export interface SetupFlags {
   readonly pid: number;
+  /** The clone program's pid: `pid` must still be its child. */
+  readonly parentPid: number;
   readonly hostname: string;
   readonly rootfs?: string;
   readonly etcHostsPath: string;
@@ -42,11 +45,17 @@ export interface SetupFlags {
 
 export interface NetworkSystem {
   makeDirectory(path: string): void;
-  writeFile(path: string, text: string): void;
+  /** Writes a file of the agent's own (0600), or with `readable` one the container reads (0644). */
+  writeFile(path: string, text: string, readable?: boolean): void;
   /** Removes a directory and what is in it; a missing one is fine. */
   removeDirectory(path: string): void;
-  /** Makes the file `target` and binds `/proc/<pid>/ns/net` on it. */
-  bindNamespace(pid: number, target: string): void;
+  /**
+   * Makes the file `target` and binds the network namespace of `pid` on it,
+   * once sure that `pid` is still a live child of `parentPid` (a pid that
+   * was freed may name another process by then) and is not in the agent's
+   * own namespace or pid 1's.
+   */
+  bindNamespace(pid: number, parentPid: number, target: string): void;
   /** Detaches the bind at `target`. */
   unbindNamespace(target: string): void;
   /** Whether `path` is a bind of a namespace (not the file made for one). */
@@ -59,7 +68,7 @@ export interface NetworkSystem {
   runPlugin(plugin: string, env: Readonly<Record<string, string>>, input: string, timeoutMs: number, abort?: AbortSignal): Promise<ProcessRun>;
   /** `mesos-containerizer network-cni-setup` with these flags. */
   runSetup(flags: SetupFlags, timeoutMs: number, abort?: AbortSignal): Promise<ProcessRun>;
-  /** The host's resolv.conf, bound when no plugin gives name servers. */
+  /** The host's resolv.conf, copied for the container when no plugin gives name servers. */
   readonly hostResolvConf: string;
 }
 
@@ -133,22 +142,50 @@ export function runBounded(
       resolve(run);
     };
     child.once('error', (error) => finish({ error: reasonOf(error), code: null, signal: null, timedOut, aborted, ...output }));
+    // A plugin's children are the plugin's business: none outlives it. The
+    // group goes at once when the plugin is reaped: while any member lives
+    // the kernel keeps its number from a new process, so the kill can't
+    // reach a group of someone else's.
+    child.once('exit', () => killGroup());
     child.once('close', (code: number | null, signal: string | null) => {
-      // A plugin's children are the plugin's business: none outlives it.
-      killGroup();
       finish({ code, signal, timedOut, aborted, ...output });
     });
   });
 }
 
+function statOrNothing(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 export function realNetworkSystem(): NetworkSystem {
   return {
     makeDirectory: (path) => mkdirSync(path, { recursive: true, mode: 0o700 }),
-    writeFile: (path, text) => writeFileSync(path, text, { mode: 0o600 }),
+    writeFile: (path, text, readable = false) => writeFileSync(path, text, { mode: readable ? 0o644 : 0o600 }),
     removeDirectory: (path) => rmSync(path, { recursive: true, force: true }),
-    bindNamespace(pid, target) {
-      closeSync(openSync(target, 'wx', 0o600));
-      mount(`/proc/${pid}/ns/net`, target, null, MS_BIND);
+    bindNamespace(pid, parentPid, target) {
+      // The namespace is held first; then the process it came from is checked.
+      const fd = openSync(`/proc/${pid}/ns/net`, 'r');
+      try {
+        const { state, ppid } = stateAndParent(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        if (state === 'Z' || state === 'X' || ppid !== parentPid) throw new Error(`pid ${pid} is no longer a live child of pid ${parentPid}`);
+        const namespace = fstatSync(fd);
+        // Ours must be told apart; pid 1's, where this process may look at it.
+        for (const [other, required] of [['/proc/self/ns/net', true], ['/proc/1/ns/net', false]] as const) {
+          const known = statOrNothing(other);
+          if (known === undefined && required) throw new Error("cannot tell the namespace from the agent's own");
+          if (known !== undefined && known.dev === namespace.dev && known.ino === namespace.ino) {
+            throw new Error(`pid ${pid} is in the host's network namespace`);
+          }
+        }
+        closeSync(openSync(target, 'wx', 0o600));
+        mount(`/proc/self/fd/${fd}`, target, null, MS_BIND);
+      } finally {
+        closeSync(fd);
+      }
     },
     unbindNamespace: (target) => umount2(target, MNT_DETACH),
     isNamespaceBind(path) {
@@ -177,12 +214,15 @@ export function realNetworkSystem(): NetworkSystem {
         containerizerPath(),
         'network-cni-setup',
         `--pid=${flags.pid}`,
+        `--parent_pid=${flags.parentPid}`,
         `--hostname=${flags.hostname}`,
         ...(flags.rootfs === undefined ? [] : [`--rootfs=${flags.rootfs}`]),
         `--etc_hosts_path=${flags.etcHostsPath}`,
         `--etc_hostname_path=${flags.etcHostnamePath}`,
         `--etc_resolv_conf=${flags.etcResolvConf}`,
         '--bind_host_files',
+        // Files of the agent's: the container reads them, never writes them.
+        '--bind_readonly',
       ];
       return runBounded(process.execPath, args, helperEnvironment(), '', timeoutMs, abort);
     },

@@ -64,7 +64,7 @@ export function taskNetworks(
   return {
     network: { isolated: true, hostname: plan.hostname, networkFiles: 'external' },
     environment: [{ name: 'LIBPROCESS_IP', value: '0.0.0.0' }],
-    isolation: { isolate: (pid) => container.attach(pid), abort: () => container.abort(), cleanup: () => container.detach() },
+    isolation: { isolate: (pid, parentPid) => container.attach(pid, parentPid), abort: () => container.abort(), cleanup: () => container.detach() },
     networkInfos: () => container.networkInfos,
   };
 }

@@ -46,12 +46,14 @@ export interface ContainerConfig {
   readonly warn: (message: string) => void;
   /**
    * Steps between the helper's start and its go-ahead, given the helper's
-   * pid (joining the container's networks), and their undoing once the
+   * pid and its parent's, the clone program's (joining the container's
+   * networks: the pid is the helper's only while it is that one's child),
+   * and their undoing once the
    * helper is gone, whatever happened: before the runtime directory goes.
    * A failure of `isolate` fails the launch with its message.
    */
   readonly isolation?: {
-    isolate(pid: number): Promise<void>;
+    isolate(pid: number, parentPid: number): Promise<void>;
     /** The container is being killed: `isolate` is to stop soon. */
     abort?(): void;
     cleanup(): Promise<readonly string[]>;
@@ -278,7 +280,7 @@ export class Container {
     if (this.killedDuringLaunch) return { ...this.base(await this.endHelper()), ran: false };
     if (this.config.isolation !== undefined) {
       try {
-        await this.config.isolation.isolate(pid);
+        await this.config.isolation.isolate(pid, helper.child.pid!);
       } catch (error) {
         const exit = await this.endHelper();
         if (this.killedDuringLaunch) return { ...this.base(exit), ran: false };
