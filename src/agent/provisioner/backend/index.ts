@@ -87,7 +87,11 @@ export function provisionRootfs(request: RootfsRequest, system: BackendSystem): 
     if (etc !== undefined) system.makeEtcPlaceholders(layout.upperdir, etc.etc, etc.files);
     return { backend: 'overlay', rootfs: layout.rootfs, mounts: [mount] };
   } catch (error) {
-    destroyRootfs(request.provisionerDir, request.containerId, system);
+    try {
+      destroyRootfs(request.provisionerDir, request.containerId, system);
+    } catch {
+      // The first failure is the one to tell; the next agent's start removes what is left.
+    }
     throw error;
   }
 }
