@@ -3,7 +3,8 @@
  * of mesos-execute (Node can't call clone(2), and unshare(2) in a threaded
  * process would change only one thread).
  *
- * Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] [--cgroup=DIR]... -- <program> [args...]
+ * Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] [--cgroup=DIR]...
+ *              [--overlay=DIR --overlay-options=OPTIONS] -- <program> [args...]
  *
  * With --cgroup this process first joins each cgroup DIR (writing to its
  * cgroup.procs), so that the child starts in the container's cgroups and a
@@ -12,7 +13,11 @@
  * with clone(flags | SIGCHLD), so with CLONE_NEWPID it is the first process
  * (pid 1) of its pid namespace while this process stays in the agent's
  * namespaces. In the child, before the exec: with CLONE_NEWNS '/' is made
- * rslave, with --hostname (which needs CLONE_NEWUTS) the hostname is set,
+ * rslave, with --overlay (which needs CLONE_NEWNS) an overlay filesystem
+ * with OPTIONS (the agent's lowerdir, upperdir and workdir) is mounted on
+ * DIR, the container's root: in the container's own mount namespace from
+ * its first moment, so it is never in the host's mount table and goes with
+ * the namespace; with --hostname (which needs CLONE_NEWUTS) the hostname is set,
  * and with CLONE_NEWNET the loopback interface is brought up; any failure is
  * one line on stderr and exit status 1. The child keeps every inherited fd
  * but <pid-fd> (the control pipe of mesos-containerizer must reach it) and
@@ -136,7 +141,7 @@ int main(int argc, char **argv)
 	struct sigaction action;
 	sigset_t all, none;
 	long flags, pid_fd;
-	const char *hostname = NULL;
+	const char *hostname = NULL, *overlay = NULL, *overlay_options = NULL;
 	const char *cgroups[MAX_CGROUPS];
 	size_t cgroup_count = 0;
 	int program = 3, ready[2], error;
@@ -162,12 +167,17 @@ int main(int argc, char **argv)
 			hostname = argv[program] + 11;
 		else if (strncmp(argv[program], "--cgroup=", 9) == 0 && cgroup_count < MAX_CGROUPS)
 			cgroups[cgroup_count++] = argv[program] + 9;
+		else if (strncmp(argv[program], "--overlay=", 10) == 0 && overlay == NULL)
+			overlay = argv[program] + 10;
+		else if (strncmp(argv[program], "--overlay-options=", 18) == 0 && overlay_options == NULL)
+			overlay_options = argv[program] + 18;
 		else
 			break;
 	}
 	program++;
 	if (argc < 4 || program >= argc || strcmp(argv[program - 1], "--") != 0) {
-		print("Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] [--cgroup=DIR]... -- <program> [args...]\n");
+		print("Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] [--cgroup=DIR]... "
+		      "[--overlay=DIR --overlay-options=OPTIONS] -- <program> [args...]\n");
 		return 1;
 	}
 	flags = parse_number(argv[1], 0xffffffffL);
@@ -189,6 +199,15 @@ int main(int argc, char **argv)
 			print("clone: --hostname needs a new UTS namespace (CLONE_NEWUTS)\n");
 			return 1;
 		}
+	}
+	if ((overlay == NULL) != (overlay_options == NULL) || (overlay != NULL && *overlay != '/')) {
+		print("clone: --overlay needs an absolute DIR and --overlay-options\n");
+		return 1;
+	}
+	/* Without a mount namespace of its own the overlay would be the host's. */
+	if (overlay != NULL && (flags & CLONE_NEWNS) == 0) {
+		print("clone: --overlay needs a new mount namespace (CLONE_NEWNS)\n");
+		return 1;
 	}
 	pid_fd = parse_number(argv[2], INT_MAX);
 	if (pid_fd < 0 || fcntl((int)pid_fd, F_SETFD, FD_CLOEXEC) != 0) {
@@ -258,6 +277,8 @@ int main(int argc, char **argv)
 		 */
 		if ((flags & CLONE_NEWNS) != 0 && mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) != 0)
 			child_fail("Failed to mark '/' as rslave", errno, ready[1]);
+		if (overlay != NULL && mount("overlay", overlay, "overlay", 0, overlay_options) != 0)
+			child_fail("Failed to mount the container's root filesystem with overlayfs", errno, ready[1]);
 		if (hostname != NULL && sethostname(hostname, strlen(hostname)) != 0)
 			child_fail("Failed to set the hostname", errno, ready[1]);
 		/* A new network namespace starts with its loopback down. */

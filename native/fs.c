@@ -341,6 +341,139 @@ static int remove_entry(int dir, const char *name, int depth) {
   return result == 0 ? unlinkat(dir, name, AT_REMOVEDIR) : -1;
 }
 
+// ------------------------------------------------ layers, for the copy backend
+
+// An O_DIRECTORY fd on the agent's own absolute `path`, refused if any of
+// it is a symlink: a layer's or a rootfs's place is never looked up through
+// a link. An fd, or -1 with errno.
+static int open_own_directory(const char *path) {
+  struct mc_open_how how = {
+      .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+      .resolve = MC_RESOLVE_NO_SYMLINKS | MC_RESOLVE_NO_MAGICLINKS,
+  };
+  return mc_openat2(AT_FDCWD, path, &how, OPENAT2_RETRIES);
+}
+
+// Whether the open directory carries overlayfs's opaque mark.
+static int is_opaque(int fd) {
+  char value[2];
+  ssize_t length = fgetxattr(fd, "trusted.overlay.opaque", value, sizeof value);
+  return length == 1 && value[0] == 'y';
+}
+
+// Removes `name` of `dir` (all it holds too), if it is there.
+static int remove_if_there(int dir, const char *name) {
+  if (remove_entry(dir, name, 0) == 0 || errno == ENOENT) return 0;
+  return -1;
+}
+
+// Lays the directory `source` (an open fd) over `target` (an open fd) as
+// overlayfs would show the one above the other: a 0:0 character device
+// removes what it names, an opaque directory replaces what was there, a
+// directory meets a directory, anything else replaces what it meets.
+// Nothing is followed: each entry is looked at and made through the
+// directory fds, and a symlink of either tree stays a symlink. The
+// directory's owner, mode and times become the source's.
+static int apply_directory(int source, int target, const struct stat *st, int depth) {
+  if (depth > COPY_DEPTH_MAX) {
+    errno = ELOOP;
+    return -1;
+  }
+  int listed = dup(source);
+  DIR *listing = listed == -1 ? NULL : fdopendir(listed);
+  if (listing == NULL) {
+    if (listed != -1) close_keeping_errno(listed);
+    return -1;
+  }
+  int result = 0;
+  for (struct dirent *entry; result == 0 && (errno = 0, entry = readdir(listing)) != NULL;) {
+    const char *name = entry->d_name;
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+    struct stat entry_st, below;
+    if (fstatat(source, name, &entry_st, AT_SYMLINK_NOFOLLOW) == -1) {
+      result = -1;
+      break;
+    }
+    if (S_ISCHR(entry_st.st_mode) && entry_st.st_rdev == makedev(0, 0)) {
+      result = remove_if_there(target, name);
+      continue;
+    }
+    int there = fstatat(target, name, &below, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!there && errno != ENOENT) {
+      result = -1;
+      break;
+    }
+    if (!S_ISDIR(entry_st.st_mode)) {
+      int created = 0;
+      if (there && remove_entry(target, name, 0) == -1) result = -1;
+      if (result == 0) result = copy_entry(source, name, target, name, depth + 1, &created);
+      continue;
+    }
+    int inner = openat(source, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (inner == -1) {
+      result = -1;
+      break;
+    }
+    if (there && (!S_ISDIR(below.st_mode) || is_opaque(inner))) {
+      if (remove_entry(target, name, 0) == -1) result = -1;
+      there = 0;
+    }
+    if (result == 0 && !there && mkdirat(target, name, 0700) == -1) result = -1;
+    int inner_target = result == 0 ? openat(target, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+    if (result == 0 && inner_target == -1) result = -1;
+    if (result == 0) result = apply_directory(inner, inner_target, &entry_st, depth + 1);
+    close_keeping_errno(inner);
+    if (inner_target != -1) close_keeping_errno(inner_target);
+  }
+  if (result == 0 && errno != 0) result = -1;
+  int error = errno;
+  closedir(listing);
+  errno = error;
+  return result == 0 ? finish_fd(target, st) : -1;
+}
+
+// apply_layer(layer, rootfs): lays the layer directory over the rootfs
+// directory (both the agent's own absolute paths), whiteouts honoured.
+FS_FUNCTION(apply_layer) {
+  Call call = begin(env, info);
+  char *layer = arg_path(&call, 0);
+  char *rootfs = arg_path(&call, 1);
+  if (call.failed) {
+    free(layer), free(rootfs);
+    return bad_arguments(env);
+  }
+  int source = open_own_directory(layer);
+  int target = source == -1 ? -1 : open_own_directory(rootfs);
+  int result = target == -1 ? -1 : 0;
+  struct stat st;
+  if (result == 0) result = fstat(source, &st);
+  if (result == 0) result = apply_directory(source, target, &st, 0);
+  int error = errno;
+  if (source != -1) close(source);
+  if (target != -1) close(target);
+  errno = error;
+  free(layer), free(rootfs);
+  return outcome(env, result);
+}
+
+// remove_tree(directory, name): removes the entry `name` of the agent's own
+// `directory` and all it holds, through directory fds, following no link;
+// nothing there is not an error.
+FS_FUNCTION(remove_tree) {
+  Call call = begin(env, info);
+  char *directory = arg_path(&call, 0);
+  char *name = arg_path(&call, 1);
+  if (call.failed || strchr(name, '/') != NULL) {
+    free(directory), free(name);
+    return bad_arguments(env);
+  }
+  int dir = open_own_directory(directory);
+  int result = dir == -1 ? (errno == ENOENT ? 0 : -1) : remove_if_there(dir, name);
+  if (dir != -1) close_keeping_errno(dir);
+  free(directory), free(name);
+  return outcome(env, result);
+}
+
 // move_by_copy(oldDir, oldName, newDir, newName): rename(2) for when the
 // two are on different filesystems: what `mv` does (copy, then remove the
 // original), but through the directory fds, never following a symlink, so

@@ -436,6 +436,8 @@ interface Addon {
   symlinkat(text: string, dirfd: number, name: string): number;
   renameat2(oldDir: number, oldName: string, newDir: number, newName: string, flags: number): number;
   move_by_copy(oldDir: number, oldName: string, newDir: number, newName: string): number;
+  apply_layer(layer: string, rootfs: string): number;
+  remove_tree(directory: string, name: string): number;
   mknod_at(dirfd: number, name: string, mode: number, major: number, minor: number): number;
   open_tree(dirfd: number, path: string, flags: number): number;
   move_mount(fromDir: number, fromPath: string, toDir: number, toPath: string, flags: number): number;
@@ -545,6 +547,23 @@ export function renameAt(oldDir: number, oldName: string, newDir: number, newNam
 /** rename(2) across filesystems: copies through the directory fds, never following a link, then removes the original. */
 export function moveByCopy(oldDir: number, oldName: string, newDir: number, newName: string): void {
   check(libc().move_by_copy(oldDir, oldName, newDir, newName), 'copy', `'${oldName}' '${newName}'`);
+}
+
+/**
+ * Lays the layer directory over the rootfs directory (the agent's own
+ * absolute paths, with no symlink in them) as overlayfs shows one layer
+ * above another: 0:0 character devices remove what they name, a directory
+ * marked trusted.overlay.opaque=y replaces what was there. Nothing in
+ * either tree is followed; owners, modes and times are kept (not extended
+ * attributes, nor hard links).
+ */
+export function applyLayer(layer: string, rootfs: string): void {
+  check(libc().apply_layer(layer, rootfs), 'copy', `'${layer}' to '${rootfs}'`);
+}
+
+/** Removes `name` of the agent's own `directory` and all it holds, following no link; nothing there is fine. */
+export function removeTree(directory: string, name: string): void {
+  check(libc().remove_tree(directory, name), 'remove', `'${directory}/${name}'`);
 }
 
 /** A device node `name` in `dirfd` with exactly `mode` (type bits included). */

@@ -52,7 +52,8 @@ t.test('cgroups a task makes inside its own are removed with it, deepest first',
     'echo nested',
     'exec sleep 60',
   ].join(' && ');
-  agent.runTask(framework('F'), commandTask('nest', script));
+  // Mounting needs CAP_SYS_ADMIN, which a task has only when it asks for it.
+  agent.runTask(framework('F'), commandTask('nest', script, { container: { type: 'MESOS', linux_info: { effective_capabilities: { capabilities: ['SYS_ADMIN'] } } } }));
   await stub.waitForState('nest', 'TASK_RUNNING');
   const view = agent.taskView('F', 'nest')!;
   await waitFor('the nested cgroups', () => (readFileSync(join(view.sandbox, 'stdout'), 'utf8').includes('nested') ? true : undefined));
@@ -134,6 +135,7 @@ function bundleAgentChild(t: Test): string {
   mkdirSync(join(root, 'dist'));
   symlinkSync(join(ROOT, 'bin'), join(root, 'bin'));
   symlinkSync(join(ROOT, 'native'), join(root, 'native'));
+  symlinkSync(join(ROOT, 'seccomp'), join(root, 'seccomp'));
   const bundle = join(root, 'dist', 'agent-child.js');
   buildSync({ entryPoints: [join(ROOT, 'test', 'helpers', 'agent-child.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
   return bundle;

@@ -48,7 +48,7 @@ writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', 
 
 t.test('the tarball holds the library, its declarations and the programs, and nothing of the tests', async (t) => {
   const files = packed.files.map((file) => file.path);
-  for (const path of ['dist/index.js', 'dist/types/src/index.d.ts', 'dist/types/src/proto/generated/types.d.ts', 'bin/mesos-containerizer', 'dist/mesos-containerizer.js', 'native/build/addon.node', 'native/build/clone', 'native/build/waiter']) {
+  for (const path of ['dist/index.js', 'dist/types/src/index.d.ts', 'dist/types/src/proto/generated/types.d.ts', 'bin/mesos-containerizer', 'dist/mesos-containerizer.js', 'native/build/addon.node', 'native/build/clone', 'native/build/waiter', 'seccomp/default.json']) {
     t.ok(files.includes(path), path);
   }
   t.same(files.filter((path) => /^(test|src|bench|\.ci|\.tap)\//.test(path) || /(?<!\.d)\.ts$/.test(path)), [], 'no test, no source');

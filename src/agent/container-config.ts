@@ -8,6 +8,7 @@ import { parseLaunchInfo } from '../launch/launch-info';
 import { cgroupMounts, readMounts } from './cgroups/hierarchies';
 import type { CgroupPlacement } from './cgroups/container';
 import { execSizeProblem, ownStackLimit } from './exec-limits';
+import type { JsonObject } from '../subcommand/flags';
 import { buildLaunchInfo, cloneNamespaces, type EtcFiles, type TaskCommand, type TaskRLimit } from './launch-info';
 import type { ContainerConfig } from './supervision/container';
 import type { TaskOutput } from './supervision/helper';
@@ -38,6 +39,11 @@ export interface TaskContainer {
   readonly effectiveCapabilities?: readonly string[];
   readonly boundingCapabilities?: readonly string[];
   readonly rlimits?: readonly TaskRLimit[];
+  /** The provisioner's overlay of the rootfs, mounted as the container's mount namespace is made; the maskings, /proc's read-only parts, the seccomp profile. */
+  readonly rootfsOverlay?: { readonly target: string; readonly options: string };
+  readonly maskedPaths?: readonly string[];
+  readonly readOnlyProc?: boolean;
+  readonly seccompProfile?: JsonObject;
   readonly cpus?: number;
   /** `cpus` as a hard limit too (Mesos's --cgroups_enable_cfs), not only a share. */
   readonly cpuQuota?: boolean;
@@ -87,6 +93,9 @@ export function containerConfig(task: TaskContainer): ContainerConfig {
     ...(task.rlimits === undefined ? {} : { rlimits: task.rlimits }),
     ...(etcFiles === undefined ? {} : { etcFiles }),
     readOnlyMounts: hostCgroupMounts(),
+    ...(task.maskedPaths === undefined ? {} : { maskedPaths: task.maskedPaths }),
+    ...(task.readOnlyProc === undefined ? {} : { readOnlyProc: task.readOnlyProc }),
+    ...(task.seccompProfile === undefined ? {} : { seccompProfile: task.seccompProfile }),
   });
   // The helper would refuse a bad launch info after the container exists: refuse it here.
   try {
@@ -99,6 +108,7 @@ export function containerConfig(task: TaskContainer): ContainerConfig {
     runtimeDirectory: task.runtimeDirectory,
     launchInfo,
     cloneFlags: cloneNamespaces(task.network.isolated).reduce((sum, flag) => sum | flag, 0),
+    ...(task.rootfsOverlay === undefined ? {} : { overlay: task.rootfsOverlay }),
     ...(task.network.isolated ? { hostname: task.network.hostname } : {}),
     ...(etcFiles === undefined || !task.network.isolated
       ? {}

@@ -60,6 +60,12 @@ export interface LaunchSpec {
   readonly etcFiles?: EtcFiles;
   /** Mount points of the host bound read-only over themselves (without a rootfs): its cgroup filesystems. */
   readonly readOnlyMounts?: readonly string[];
+  /** Paths as the task sees them ('/proc/kcore'), hidden from it. */
+  readonly maskedPaths?: readonly string[];
+  /** /proc/sys, /proc/sysrq-trigger and friends read-only; default: with a rootfs only. */
+  readonly readOnlyProc?: boolean;
+  /** A ContainerSeccompProfile, as launch info JSON. */
+  readonly seccompProfile?: JsonObject;
 }
 
 /** Files of the runtime directory bound over the container's /etc files. */
@@ -81,11 +87,11 @@ export function cloneNamespaces(isolateNetwork: boolean): number[] {
 }
 
 interface Mount {
-  source?: string;
-  target: string;
-  type?: string;
-  flags: number;
-  options?: string;
+  readonly source?: string;
+  readonly target: string;
+  readonly type?: string;
+  readonly flags: number;
+  readonly options?: string;
 }
 
 function mountJson(mount: Mount): JsonObject {
@@ -105,29 +111,39 @@ const READ_ONLY_BIND = MS_BIND | MS_RDONLY | PSEUDO;
 /** Parts of the host's /proc a task may read but not change. */
 const READ_ONLY_PROC = ['bus', 'fs', 'irq', 'sys', 'sysrq-trigger'];
 
-function hostFilesystemMounts(): Mount[] {
+/** Binds of the parts of a fresh /proc (under `at`) that act on the whole machine, each read-only over itself. */
+function readOnlyProcMounts(at: (path: string) => string): Mount[] {
+  const mounts: Mount[] = [];
+  for (const name of READ_ONLY_PROC) {
+    // Only what this kernel has: a bind of a missing file would fail the launch.
+    if (!existsSync(`/proc/${name}`)) continue;
+    const path = at(`/proc/${name}`);
+    mounts.push({ source: path, target: path, flags: READ_ONLY_BIND });
+  }
+  return mounts;
+}
+
+function hostFilesystemMounts(readOnlyProc: boolean): Mount[] {
   return [
     // The host's /proc shows the host's pids: the new pid namespace needs its own.
     { source: 'proc', target: '/proc', type: 'proc', flags: PSEUDO },
+    ...(readOnlyProc ? readOnlyProcMounts((path) => path) : []),
     // POSIX shared memory of the host stays out of a private IPC namespace.
     { source: 'tmpfs', target: '/dev/shm', type: 'tmpfs', flags: MS_NOSUID | MS_NODEV | MS_STRICTATIME, options: 'mode=1777' },
   ];
 }
 
-function rootfsMounts(rootfs: string): Mount[] {
+function rootfsMounts(rootfs: string, readOnlyProc: boolean): Mount[] {
   const inRoot = (path: string) => join(rootfs, path);
   const mounts: Mount[] = [
-    // pivot_root needs the new root to be a mount point of its own.
-    { source: rootfs, target: rootfs, flags: MS_BIND | MS_REC },
+    // pivot_root needs the new root to be a mount point of its own. No device
+    // node of the image (or one the task makes) opens there: there is no
+    // device cgroup to make it useless, as Docker's is; /dev is a mount of its own.
+    { source: rootfs, target: rootfs, flags: MS_BIND | MS_REC | MS_NODEV },
     { source: 'proc', target: inRoot('/proc'), type: 'proc', flags: PSEUDO },
-  ];
-  for (const name of READ_ONLY_PROC) {
-    // Only what this kernel has: a bind of a missing file would fail the launch.
-    if (!existsSync(`/proc/${name}`)) continue;
-    const path = inRoot(`/proc/${name}`);
     // Many of these files act on the whole machine.
-    mounts.push({ source: path, target: path, flags: READ_ONLY_BIND });
-  }
+    ...(readOnlyProc ? readOnlyProcMounts(inRoot) : []),
+  ];
   mounts.push(
     { source: 'sysfs', target: inRoot('/sys'), type: 'sysfs', flags: MS_RDONLY | PSEUDO },
     { source: 'tmpfs', target: inRoot('/dev'), type: 'tmpfs', flags: MS_NOSUID | MS_NOEXEC | MS_STRICTATIME, options: 'mode=755' },
@@ -174,7 +190,7 @@ export function buildLaunchInfo(spec: LaunchSpec): JsonObject {
     environment: { variables: spec.environment.map(({ name, value }) => ({ name, value, type: 'VALUE' })) },
     clone_namespaces: cloneNamespaces(spec.isolateNetwork),
     mounts: [
-      ...(spec.rootfs === undefined ? hostFilesystemMounts() : rootfsMounts(spec.rootfs)),
+      ...(spec.rootfs === undefined ? hostFilesystemMounts(spec.readOnlyProc ?? false) : rootfsMounts(spec.rootfs, spec.readOnlyProc ?? true)),
       ...(spec.etcFiles === undefined ? [] : etcMounts(spec.etcFiles, spec.rootfs)),
       ...(spec.rootfs === undefined ? (spec.readOnlyMounts ?? []).map((path): Mount => ({ source: path, target: path, flags: READ_ONLY_BIND })) : []),
     ].map(mountJson),
@@ -186,6 +202,10 @@ export function buildLaunchInfo(spec: LaunchSpec): JsonObject {
       symlink: { source, target: join(spec.rootfs!, 'dev', name) },
     }));
   }
+  if (spec.maskedPaths !== undefined && spec.maskedPaths.length > 0) {
+    info['masked_paths'] = spec.maskedPaths.map((path) => (spec.rootfs === undefined ? path : join(spec.rootfs, path)));
+  }
+  if (spec.seccompProfile !== undefined) info['seccomp_profile'] = spec.seccompProfile;
   if (spec.workingDirectory !== undefined) info['working_directory'] = spec.workingDirectory;
   if (spec.user !== undefined) info['user'] = spec.user;
   if (spec.effectiveCapabilities !== undefined) info['effective_capabilities'] = { capabilities: [...spec.effectiveCapabilities] };

@@ -21,6 +21,8 @@ import type { NetworkRefusal } from './cni/plan';
 import { taskNetworks, type TaskNetworks } from './cni/task-networks';
 import { agentResources, machineProbe, type MachineProbe } from './probe';
 import { checkRootfs } from './rootfs';
+import { type ContainerDefaults, containerDefaults, taskDefaults } from './defaults';
+import { RootfsStep, type StackedRootfs } from './rootfs-step';
 import { StatusUpdateManager, type Timers } from './status-update-manager';
 import { Container } from './supervision/container';
 import { type CommandPlan, DEFAULT_KILL_GRACE_PERIOD_MS, durationMs, planCommandTask } from './task-info';
@@ -58,6 +60,8 @@ export interface LocalAgentOptions {
   readonly network?: 'host' | 'isolated';
   /** Where every task's stdout and stderr go, instead of the files in its sandbox (fds this agent's process holds). */
   readonly taskOutput?: { readonly stdout: number; readonly stderr: number };
+  /** Where the agent's own Mesos flags are read (MESOS_ISOLATION, MESOS_*_CAPABILITIES, MESOS_SECCOMP_*, MESOS_IMAGE_PROVISIONER_BACKEND); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Take ROOTFS_LABEL: a task may name a directory of this machine as its root filesystem. */
   readonly rootfsLabel?: boolean;
   /** Status update retries: Mesos's 10 s, doubling to 10 min. */
@@ -93,6 +97,8 @@ interface Run {
   silenced: boolean;
   readonly ended: Promise<void>;
   end(): void;
+  /** Its root filesystem's writable layer is on disk. */
+  stackedRootfs?: boolean;
 }
 
 /** What a test or an operator can see of a task. */
@@ -126,6 +132,8 @@ export class LocalAgent implements Agent {
     private readonly release: () => void,
     resources: Resource[],
     private readonly networks: CniNetworks | undefined,
+    private readonly defaults: ContainerDefaults,
+    private readonly rootfsStep: RootfsStep,
   ) {
     this.warn = options.warn ?? ((message) => complain(message));
     this.registration = {
@@ -167,7 +175,10 @@ export class LocalAgent implements Agent {
       for (const failure of await removeLeftoverNetworks(workDir.runtimeDir, networks, realNetworkSystem(), timeout)) warn(failure);
       for (const failure of await removeLeftovers(workDir, cgroupsRoot)) warn(failure);
       const resources = agentResources(options.resources ?? process.env['MESOS_RESOURCES'], workDir.root, options.probe ?? machineProbe, warn);
-      const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources, networks);
+      const env = options.env ?? process.env;
+      const defaults = containerDefaults(env);
+      const rootfsStep = RootfsStep.start(workDir.provisionerDir, env, warn);
+      const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources, networks, defaults, rootfsStep);
       agent.link = register(agent.registration, agent);
       return agent;
     } catch (error) {
@@ -329,12 +340,30 @@ export class LocalAgent implements Agent {
     const { framework, frameworkId, taskId, containerId } = run;
     const launchFailed = (message: string) =>
       this.finish(run, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${message}` });
-    let rootfs: string | undefined;
+    const isolated = this.options.network === 'isolated';
+    const defaults = taskDefaults(this.defaults, {
+      ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
+      ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
+      asRoot: (plan.user ?? this.agentUser) === 'root',
+      rootfs: plan.rootfs !== undefined,
+      ...(plan.seccomp === undefined ? {} : { seccomp: plan.seccomp }),
+    });
+    if (typeof defaults === 'string') return launchFailed(defaults);
+    let stacked: StackedRootfs | undefined;
     if (plan.rootfs !== undefined) {
       const checked = checkRootfs(plan.rootfs);
       if (checked.problem !== undefined) return launchFailed(checked.problem);
-      rootfs = checked.path;
+      // The directory is a read-only layer under one of the container's own.
+      run.stackedRootfs = true;
+      try {
+        // The files the agent or its CNI networks bind into /etc get plain files to go on.
+        const etcFiles = isolated || (plan.networkInfos?.length ?? 0) > 0 ? ['hosts', 'hostname', 'resolv.conf'] : [];
+        stacked = this.rootfsStep.provision(containerId, [checked.path], etcFiles);
+      } catch (error) {
+        return launchFailed(`Failed to provision the root filesystem: ${(error as Error).message}`);
+      }
     }
+    const rootfs = stacked?.rootfs;
     const networks = this.networkStep(run, plan, rootfs);
     if (networks?.refused === true) {
       this.finish(run, { state: networks.state, source: 'SOURCE_AGENT', reason: networks.reason, message: networks.message });
@@ -352,7 +381,6 @@ export class LocalAgent implements Agent {
       if (given === undefined) for (const fd of [stdout, stderr]) if (fd !== undefined) closeSync(fd);
       return launchFailed(`Failed to create sandbox '${run.sandbox}': ${(error as Error).message}`);
     }
-    const isolated = this.options.network === 'isolated';
     try {
       const config = containerConfig({
         containerId,
@@ -375,8 +403,8 @@ export class LocalAgent implements Agent {
         // Without a network of its own (CNI, or the agent's 'isolated'), the host's network and hostname, as Mesos's agent.
         network: run.networks?.network ?? (isolated ? { isolated: true, hostname: containerId } : { isolated: false }),
         ...(run.networks === undefined ? {} : { isolation: run.networks.isolation }),
-        ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
-        ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
+        ...defaults,
+        ...(stacked?.overlay === undefined ? {} : { rootfsOverlay: stacked.overlay }),
         ...(plan.rlimits === undefined ? {} : { rlimits: plan.rlimits }),
         ...(plan.cpus === undefined ? {} : { cpus: plan.cpus, cpuQuota: this.options.cgroupsEnableCfs ?? false }),
         ...(plan.memMb === undefined ? {} : { memMb: plan.memMb }),
@@ -454,6 +482,12 @@ export class LocalAgent implements Agent {
 
   /** The task's terminal update; the task is forgotten once it is acknowledged (or its framework is gone). */
   private finish(run: Run, update: StatusFields): void {
+    if (run.stackedRootfs === true) {
+      // The container is gone: its writable layer goes too.
+      run.stackedRootfs = false;
+      const failure = this.rootfsStep.release(run.containerId);
+      if (failure !== undefined) this.warn(failure);
+    }
     this.send(run, update);
     run.over = true;
     if (run.silenced) this.runs.delete(key(run.frameworkId, run.taskId));

@@ -22,3 +22,8 @@ export function containerizerPath(): string {
 export function clonePath(): string {
   return findInPackage(join('native', 'build', 'clone'));
 }
+
+/** `seccomp/`, the package's seccomp profiles (Mesos's --seccomp_config_dir). */
+export function seccompConfigDir(): string {
+  return findInPackage('seccomp');
+}

@@ -33,6 +33,8 @@ export interface CommandPlan {
   readonly effectiveCapabilities?: readonly string[];
   readonly boundingCapabilities?: readonly string[];
   readonly rlimits?: readonly TaskRLimit[];
+  /** `container.linux_info.seccomp`, as given (weighed in defaults.ts). */
+  readonly seccomp?: { readonly profileName?: string; readonly unconfined?: boolean };
   readonly cpus?: number;
   readonly memMb?: number;
   readonly gracePeriodMs: number;
@@ -130,6 +132,7 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, option
   let effective: string[] | undefined;
   let bounding: string[] | undefined;
   let rlimits: TaskRLimit[] | undefined;
+  let seccomp: CommandPlan['seccomp'];
   let networkInfos: unknown[] | undefined;
   let hostname: string | undefined;
   const container = task.container;
@@ -156,7 +159,15 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, option
     const linux = container['linux_info'];
     if (isObject(linux)) {
       if (linux['share_pid_namespace'] === true) return notSupported("sharing the agent's pid namespace is");
-      if (given(linux['seccomp'])) return notSupported('seccomp profiles are');
+      const seccompInfo = linux['seccomp'];
+      if (seccompInfo !== undefined && seccompInfo !== null) {
+        const name = isObject(seccompInfo) ? seccompInfo['profile_name'] : undefined;
+        const unconfined = isObject(seccompInfo) ? seccompInfo['unconfined'] : undefined;
+        if (!isObject(seccompInfo) || (name !== undefined && typeof name !== 'string') || (unconfined !== undefined && typeof unconfined !== 'boolean')) {
+          return invalid("Invalid container.linux_info.seccomp: expecting { profile_name: string, unconfined: boolean }");
+        }
+        seccomp = { ...(name === undefined ? {} : { profileName: name }), ...(unconfined === undefined ? {} : { unconfined }) };
+      }
       if (linux['ipc_mode'] !== undefined && linux['ipc_mode'] !== 'PRIVATE') return notSupported(`ipc_mode ${String(linux['ipc_mode'])} is`);
       if (given(linux['shm_size'])) return notSupported('shm_size is');
       const deprecated = capabilityNames(linux['capability_info'], 'capability_info');
@@ -196,6 +207,7 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, option
     ...(effective === undefined ? {} : { effectiveCapabilities: effective }),
     ...(bounding === undefined ? {} : { boundingCapabilities: bounding }),
     ...(rlimits === undefined ? {} : { rlimits }),
+    ...(seccomp === undefined ? {} : { seccomp }),
     ...(cpus === undefined ? {} : { cpus }),
     ...(memMb === undefined ? {} : { memMb }),
     gracePeriodMs: durationMs(task.kill_policy?.grace_period) ?? DEFAULT_KILL_GRACE_PERIOD_MS,

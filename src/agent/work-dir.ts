@@ -5,6 +5,8 @@
 //                                           sandboxes, with the task's stdout and stderr
 //   <work_dir>/meta/cgroups                 the agent's own cgroups, one path a line
 //   <work_dir>/meta/agent.pid               the agent that holds the directory
+//   <work_dir>/provisioner/containers/<container id>/
+//                                           root filesystems: writable layers, copies
 //
 // and its containers' cgroups sit under a cgroup of the agent's, named
 // after the work directory. On start an agent takes the directory over from
@@ -17,12 +19,15 @@ import { join } from 'node:path';
 import { findHierarchy, readMounts, readOwnCgroups, type Controller } from './cgroups/hierarchies';
 import { destroyTree } from './cgroups/tree';
 import { createPidFile, livePid } from './pid-file';
+import { removeRootfsLeftovers } from './provisioner/backend/index';
+import { hostBackendSystem } from './provisioner/backend/system';
 
 export interface WorkDir {
   readonly root: string;
   readonly runtimeDir: string;
   readonly cgroupsRecord: string;
   readonly lockFile: string;
+  readonly provisionerDir: string;
   sandbox(agentId: string, frameworkId: string, executorId: string, containerId: string): string;
   readonly sandboxes: string;
 }
@@ -34,6 +39,7 @@ export function workDirOf(root: string, runtimeDir?: string): WorkDir {
     runtimeDir: runtimeDir ?? join(root, 'run'),
     cgroupsRecord: join(meta, 'cgroups'),
     lockFile: join(meta, 'agent.pid'),
+    provisionerDir: join(root, 'provisioner'),
     sandboxes: join(root, 'slaves'),
     sandbox: (agentId, frameworkId, executorId, containerId) =>
       join(root, 'slaves', agentId, 'frameworks', frameworkId, 'executors', executorId, 'runs', containerId),
@@ -81,8 +87,8 @@ export function recordCgroup(workDir: WorkDir, path: string): void {
 
 /**
  * Removes what a predecessor left: the cgroups it recorded and those where
- * this agent's would be (killing what runs there), runtime directories and
- * sandboxes. Resolves with the failures, one line each.
+ * this agent's would be (killing what runs there), runtime directories,
+ * sandboxes and its containers' root filesystems. Resolves with the failures, one line each.
  */
 export async function removeLeftovers(workDir: WorkDir, cgroupsRoot: string): Promise<string[]> {
   const failures: string[] = [];
@@ -110,5 +116,7 @@ export async function removeLeftovers(workDir: WorkDir, cgroupsRoot: string): Pr
     }
   }
   if (existsSync(workDir.sandboxes)) rmSync(workDir.sandboxes, { recursive: true, force: true });
+  // Overlays were mounted in their containers' own mount namespaces, gone with them: only files are left.
+  if (existsSync(workDir.provisionerDir)) failures.push(...removeRootfsLeftovers(realpathSync(workDir.provisionerDir), hostBackendSystem));
   return failures;
 }

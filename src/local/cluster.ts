@@ -104,6 +104,8 @@ export class LocalCluster {
           hostname,
           ...(cgroupsRoot === undefined ? {} : { cgroupsRoot }),
           ...(fromEnv.cgroups_enable_cfs === undefined ? {} : { cgroupsEnableCfs: fromEnv.cgroups_enable_cfs }),
+          // MESOS_ISOLATION, the capability and seccomp flags, the provisioner backend.
+          env,
           ...options.agent,
           workDir: layout.agentWorkDir(index),
           runtimeDir: layout.agentRuntimeDir(index),

@@ -42,6 +42,7 @@ function bundle(cleanup: Cleanup, name: string): string {
   mkdirSync(join(root, 'dist'));
   symlinkSync(join(ROOT, 'bin'), join(root, 'bin'));
   symlinkSync(join(ROOT, 'native'), join(root, 'native'));
+  symlinkSync(join(ROOT, 'seccomp'), join(root, 'seccomp'));
   const outfile = join(root, 'dist', `${name}.js`);
   buildSync({
     entryPoints: [join(ROOT, 'test', 'helpers', `${name}.ts`)],

@@ -33,6 +33,8 @@ export interface ContainerConfig {
   readonly launchInfo: JsonObject;
   readonly cloneFlags: number;
   readonly hostname?: string;
+  /** The overlay of the container's root, mounted in its mount namespace as it is made (see helper.ts). */
+  readonly overlay?: { readonly target: string; readonly options: string };
   /** The container's /etc files, written into the runtime directory before the go-ahead. */
   readonly etc?: { readonly files: EtcFiles; readonly hostname: string; readonly rootfs?: string };
   readonly cgroups: CgroupPlacement;
@@ -203,6 +205,7 @@ export class Container {
       cloneFlags: config.cloneFlags,
       ...(config.hostname === undefined ? {} : { hostname: config.hostname }),
       cgroups: this.cgroups.paths,
+      ...(config.overlay === undefined ? {} : { overlay: config.overlay }),
       notifyFd: this.notify.writer!,
       stdout: config.stdout,
       stderr: config.stderr,

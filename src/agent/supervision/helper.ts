@@ -38,6 +38,8 @@ export interface HelperSpec {
   readonly hostname?: string;
   /** The container's cgroups, one directory per hierarchy. */
   readonly cgroups: readonly string[];
+  /** An overlay the clone program mounts on the container's root in its new mount namespace, before the helper starts. */
+  readonly overlay?: { readonly target: string; readonly options: string };
   /** The write end of the exec notification FIFO, handed to the helper as fd 6. */
   readonly notifyFd: number;
   readonly stdout: TaskOutput;
@@ -103,8 +105,9 @@ export function startHelper(spec: HelperSpec): Helper {
 
   const hostname = spec.hostname === undefined ? [] : [`--hostname=${spec.hostname}`];
   const cgroups = spec.cgroups.map((directory) => `--cgroup=${directory}`);
+  const overlay = spec.overlay === undefined ? [] : [`--overlay=${spec.overlay.target}`, `--overlay-options=${spec.overlay.options}`];
   const launch = [process.execPath, containerizerPath(), 'launch'];
-  const child = spawn(clonePath(), [String(spec.cloneFlags), String(PID_FD), ...hostname, ...cgroups, '--', ...launch], {
+  const child = spawn(clonePath(), [String(spec.cloneFlags), String(PID_FD), ...hostname, ...cgroups, ...overlay, '--', ...launch], {
     // Fds 3-5 are sockets: the pid comes back on 3; 4 and 5 are the helper's control pipe.
     stdio: ['ignore', spec.stdout, spec.stderr, 'pipe', 'pipe', 'pipe', spec.notifyFd],
     env,
