@@ -23,6 +23,8 @@ import { agentResources, machineProbe, type MachineProbe } from './probe';
 import { checkRootfs } from './rootfs';
 import { type ContainerDefaults, containerDefaults, taskDefaults } from './defaults';
 import { RootfsStep, type StackedRootfs } from './rootfs-step';
+import { withImage } from './image-step';
+import { DockerProvisioner, provisionerOptionsFromEnv } from './provisioner/index';
 import { StatusUpdateManager, type Timers } from './status-update-manager';
 import { Container } from './supervision/container';
 import { type CommandPlan, DEFAULT_KILL_GRACE_PERIOD_MS, durationMs, planCommandTask } from './task-info';
@@ -99,6 +101,8 @@ interface Run {
   end(): void;
   /** Its root filesystem's writable layer is on disk. */
   stackedRootfs?: boolean;
+  /** Its image is being provisioned: no container yet. */
+  pulling?: boolean;
 }
 
 /** What a test or an operator can see of a task. */
@@ -124,6 +128,8 @@ export class LocalAgent implements Agent {
   /** Frameworks shut down here: acknowledgements still on their way for them are dropped. */
   private readonly shutDown = new Set<string>();
   private closed = false;
+  /** The Docker image provider, made with the first task in an image. */
+  private images: DockerProvisioner | undefined;
 
   private constructor(
     private readonly options: LocalAgentOptions,
@@ -245,7 +251,43 @@ export class LocalAgent implements Agent {
       return;
     }
     run.gracePeriodMs = plan.gracePeriodMs;
-    this.launch(run, plan);
+    if (plan.image === undefined) this.launch(run, plan);
+    else void this.pullThenLaunch(run, plan, plan.image);
+  }
+
+  /** A task in an image: the image from the store (pulled first when it isn't there), then the launch. */
+  private async pullThenLaunch(run: Run, plan: CommandPlan, name: string): Promise<void> {
+    run.pulling = true;
+    let image;
+    try {
+      this.images ??= new DockerProvisioner(provisionerOptionsFromEnv(this.options.env ?? process.env, this.workDir.root));
+      image = await this.images.provision(name);
+    } catch (error) {
+      run.pulling = false;
+      if (run.over) return;
+      const message = `Failed to launch container: ${(error as Error).message}`;
+      this.finish(run, { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message });
+      return;
+    }
+    run.pulling = false;
+    // Killed (or the agent closed) while the image came: nothing was started.
+    if (run.over) return;
+    const ready = withImage(plan, run.task.command!, image.config.runtime, image.layers);
+    if (ready.refused) {
+      this.finish(run, { state: ready.state, source: 'SOURCE_AGENT', reason: ready.reason, message: ready.message });
+      return;
+    }
+    this.launch(run, ready);
+  }
+
+  /** A kill of a task whose image is still coming: it ends at once, as one killed before its launch. */
+  private killWhilePulling(run: Run): void {
+    this.finish(run, {
+      state: 'TASK_KILLED',
+      source: 'SOURCE_AGENT',
+      reason: 'REASON_TASK_KILLED_DURING_LAUNCH',
+      message: 'Killed before delivery to the executor',
+    });
   }
 
   killTask(frameworkId: string, taskId: string, killPolicy?: KillPolicy): void {
@@ -267,6 +309,7 @@ export class LocalAgent implements Agent {
       );
       return;
     }
+    if (run.pulling === true && !run.over) return this.killWhilePulling(run);
     if (run.over || run.container === undefined) return;
     const grace = durationMs(killPolicy?.grace_period) ?? run.gracePeriodMs;
     if (run.container.kill(grace) && hasCapability(run.framework, 'TASK_KILLING_STATE')) {
@@ -319,6 +362,7 @@ export class LocalAgent implements Agent {
     for (const run of this.runs.values()) {
       run.silenced = true;
       run.container?.destroy();
+      if (run.pulling === true && !run.over) this.killWhilePulling(run);
     }
     await Promise.all([...this.runs.values()].map((run) => run.ended));
     this.manager.close();
@@ -345,20 +389,24 @@ export class LocalAgent implements Agent {
       ...(plan.effectiveCapabilities === undefined ? {} : { effectiveCapabilities: plan.effectiveCapabilities }),
       ...(plan.boundingCapabilities === undefined ? {} : { boundingCapabilities: plan.boundingCapabilities }),
       asRoot: (plan.user ?? this.agentUser) === 'root',
-      rootfs: plan.rootfs !== undefined,
+      rootfs: plan.rootfs !== undefined || plan.imageLayers !== undefined,
       ...(plan.seccomp === undefined ? {} : { seccomp: plan.seccomp }),
     });
     if (typeof defaults === 'string') return launchFailed(defaults);
     let stacked: StackedRootfs | undefined;
+    let layers: readonly string[] | undefined = plan.imageLayers;
     if (plan.rootfs !== undefined) {
       const checked = checkRootfs(plan.rootfs);
       if (checked.problem !== undefined) return launchFailed(checked.problem);
       // The directory is a read-only layer under one of the container's own.
+      layers = [checked.path];
+    }
+    if (layers !== undefined) {
       run.stackedRootfs = true;
       try {
         // The files the agent or its CNI networks bind into /etc get plain files to go on.
         const etcFiles = isolated || (plan.networkInfos?.length ?? 0) > 0 ? ['hosts', 'hostname', 'resolv.conf'] : [];
-        stacked = this.rootfsStep.provision(containerId, [checked.path], etcFiles);
+        stacked = this.rootfsStep.provision(containerId, layers, etcFiles);
       } catch (error) {
         return launchFailed(`Failed to provision the root filesystem: ${(error as Error).message}`);
       }
@@ -398,7 +446,7 @@ export class LocalAgent implements Agent {
           run.networks === undefined ? plan.environment : [...run.networks.environment, ...plan.environment],
         ),
         // In a root filesystem of its own the task starts at its root: the sandbox is not in there.
-        ...(rootfs === undefined ? { workingDirectory: run.sandbox } : { rootfs }),
+        ...(rootfs === undefined ? { workingDirectory: run.sandbox } : { rootfs, ...(plan.workingDirectory === undefined ? {} : { workingDirectory: plan.workingDirectory }) }),
         ...(plan.user === undefined ? {} : { user: plan.user }),
         // Without a network of its own (CNI, or the agent's 'isolated'), the host's network and hostname, as Mesos's agent.
         network: run.networks?.network ?? (isolated ? { isolated: true, hostname: containerId } : { isolated: false }),

@@ -30,6 +30,12 @@ export interface CommandPlan {
   readonly user?: string;
   /** A root filesystem directory, from ROOTFS_LABEL (not yet checked on the machine). */
   readonly rootfs?: string;
+  /** A Docker image to run in (container.mesos.image), by name: its layers and config come from the provisioner. */
+  readonly image?: string;
+  /** The image's layers, lowest first, once provisioned (see image-step.ts). */
+  readonly imageLayers?: readonly string[];
+  /** The working directory the image names. */
+  readonly workingDirectory?: string;
   readonly effectiveCapabilities?: readonly string[];
   readonly boundingCapabilities?: readonly string[];
   readonly rlimits?: readonly TaskRLimit[];
@@ -82,7 +88,7 @@ function capabilityNames(info: unknown, field: string): string[] | Refusal | und
   return list;
 }
 
-function commandOf(command: CommandInfo): TaskCommand | Refusal {
+export function commandOf(command: CommandInfo): TaskCommand | Refusal {
   if (command.shell ?? true) {
     if (command.value === undefined) return invalid('Shell command is not specified');
     return { shell: true, value: command.value };
@@ -112,6 +118,22 @@ export interface PlanOptions {
   readonly rootfsLabel?: boolean;
 }
 
+/** Stands for the command an image gives, until its config is known. */
+const IMAGE_COMMAND: TaskCommand = { shell: false, value: '', arguments: [] };
+
+/** A container.mesos.image's Docker name, or why it can't be run. */
+function imageOf(value: unknown): string | Refusal {
+  if (!isObject(value)) return invalid('Invalid container.mesos.image: expecting an Image');
+  const type = value['type'] ?? 'DOCKER';
+  if (type === 'APPC') return notSupported('Appc images are');
+  if (type !== 'DOCKER') return notSupported(`${String(type)} images are`);
+  const docker = value['docker'];
+  const name = isObject(docker) ? docker['name'] : undefined;
+  if (typeof name !== 'string' || name === '') return invalid('Invalid container.mesos.image.docker: expecting a name');
+  if (value['cached'] === false) return notSupported('images not taken from the store (cached: false) are');
+  return name;
+}
+
 /** What the container of `task` runs and with which limits, or why it won't. */
 export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, options: PlanOptions): CommandPlan | Refusal {
   const { agentUser } = options;
@@ -135,12 +157,17 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, option
   let seccomp: CommandPlan['seccomp'];
   let networkInfos: unknown[] | undefined;
   let hostname: string | undefined;
+  let image: string | undefined;
   const container = task.container;
   if (container !== undefined) {
     const type = (container['type'] as string | undefined) ?? 'MESOS';
     if (type !== 'MESOS') return notSupported(`${type} containers are`);
     const mesos = container['mesos'];
-    if (isObject(mesos) && given(mesos['image'])) return notSupported('container images are');
+    if (isObject(mesos) && given(mesos['image'])) {
+      const named = imageOf(mesos['image']);
+      if (typeof named !== 'string') return named;
+      image = named;
+    }
     if (given(container['volumes'])) return notSupported('volumes are');
     const infos = container['network_infos'];
     if (given(infos)) {
@@ -193,7 +220,9 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, option
 
   const rootfs = rootfsOf(task, options.rootfsLabel ?? false);
   if (typeof rootfs === 'object') return rootfs;
-  const parsed = commandOf(command);
+  if (rootfs !== undefined && image !== undefined) return invalid(`A task in an image can't have the label '${ROOTFS_LABEL}' too`);
+  // In an image, a command without a value runs the image's entrypoint: see image-step.ts.
+  const parsed = image !== undefined && !(command.shell ?? true) && command.value === undefined ? IMAGE_COMMAND : commandOf(command);
   if ('refused' in parsed) return parsed;
   // Mesos runs the task as its command's user, else as its framework's.
   const user = command.user ?? framework.user;
@@ -204,6 +233,7 @@ export function planCommandTask(framework: FrameworkInfo, task: TaskInfo, option
     environment,
     ...(user === undefined || user === '' || user === agentUser ? {} : { user }),
     ...(rootfs === undefined ? {} : { rootfs }),
+    ...(image === undefined ? {} : { image }),
     ...(effective === undefined ? {} : { effectiveCapabilities: effective }),
     ...(bounding === undefined ? {} : { boundingCapabilities: bounding }),
     ...(rlimits === undefined ? {} : { rlimits }),

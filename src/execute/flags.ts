@@ -72,7 +72,10 @@ export const executeFlags = {
   task_group: { type: 'string', help: 'A TaskGroupInfo as JSON. Not supported.' },
   package: { type: 'string', help: "A package to copy into the task's sandbox through HDFS. Not supported." },
   appc_image: { type: 'string', help: 'An Appc image to run the task in. Not supported.' },
-  docker_image: { type: 'string', help: 'A Docker image to run the task in. Not supported.' },
+  docker_image: {
+    type: 'string',
+    help: "A Docker image to run the task in, NAME[:TAG|@DIGEST], from the agent's\n--docker_registry (with --master=local, MESOS_DOCKER_REGISTRY; default\nDocker Hub). With --shell=false and no --command, the image's\nentrypoint and cmd run.",
+  },
   volumes: { type: 'string', help: 'Volumes of the container, as JSON. Not supported.' },
   networks: {
     type: 'string',
@@ -93,8 +96,7 @@ type Name = keyof typeof executeFlags;
 export const REFUSED_FLAGS: ReadonlyArray<[Name, string]> = [
   ['task_group', 'one task at a time'],
   ['package', 'nothing is fetched from HDFS'],
-  ['appc_image', 'images are not provisioned; give a root filesystem directory with --rootfs'],
-  ['docker_image', 'images are not provisioned; give a root filesystem directory with --rootfs'],
+  ['appc_image', 'only Docker images are provisioned (--docker_image)'],
   ['volumes', 'the container gets no volumes'],
   ['framework_capabilities', 'the framework registers with the capabilities of Mesos\'s mesos-execute'],
   ['principal', 'the client does not authenticate'],

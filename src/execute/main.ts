@@ -80,13 +80,15 @@ function checkFlags(flags: ExecuteFlags): void {
     if (flags.task !== undefined && flags.port_mappings !== undefined) throw new UsageError("'--port_mappings' can only be set when '--task' is not set");
   } else {
     if (flags.name === undefined) throw new UsageError('Missing required option --name');
-    if (flags.command === undefined) throw new UsageError('Missing required option --command');
+    // As Mesos's: without a shell, an image's entrypoint may be the command.
+    if (flags.shell && flags.command === undefined) throw new UsageError('Missing required option --command');
   }
   for (const [name, why] of REFUSED_FLAGS) {
     if (flags[name] !== undefined) throw new Refusal(`Flag --${name} is not supported yet: ${why}`);
   }
   if (!CONTENT_TYPES.has(flags.content_type as never)) throw new Refusal(`Invalid content type '${flags.content_type}'`);
-  if (flags.containerizer === 'docker') throw new Refusal('Flag --containerizer=docker is not supported yet: it needs --docker_image');
+  if (flags.containerizer === 'docker') throw new Refusal('Flag --containerizer=docker is not supported yet: tasks run in the Mesos containerizer, images included (--docker_image)');
+  if (flags.rootfs !== undefined && flags.docker_image !== undefined) throw new Refusal('Flags --rootfs and --docker_image name two root filesystems: give one');
   if (flags.containerizer !== 'mesos') throw new Refusal(`Unsupported containerizer: ${flags.containerizer}`);
   if (flags.master === 'local') {
     if (flags.checkpoint) throw new Refusal('Flag --checkpoint is not supported with --master=local: the local agent does not recover tasks');

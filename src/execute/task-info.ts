@@ -47,6 +47,7 @@ export interface TaskFlags {
   readonly rootfs?: string | undefined;
   readonly task?: JsonObject | undefined;
   readonly networks?: string | undefined;
+  readonly docker_image?: string | undefined;
   readonly port_mappings?: string | undefined;
 }
 
@@ -103,10 +104,13 @@ function environmentOf(value: JsonObject): JsonObject {
 }
 
 function commandOf(flags: TaskFlags): JsonObject {
-  const command = flags.command!;
+  const command = flags.command;
   let info: JsonObject;
   if (flags.shell) {
-    info = { shell: true, value: command };
+    info = { shell: true, value: command! };
+  } else if (command === undefined) {
+    // An image's entrypoint and cmd.
+    info = { shell: false };
   } else {
     const words = command.trim().split(/\s+/).filter((word) => word !== '');
     if (words.length === 0) throw new TaskFlagError('Missing required option --command', true);
@@ -126,6 +130,7 @@ function containerOf(flags: TaskFlags, mappings: readonly PortMapping[]): JsonOb
   if (Object.keys(linux).length > 0) container['linux_info'] = linux;
   if (flags.rlimits !== undefined) container['rlimit_info'] = flags.rlimits;
   if (flags.tty) container['tty_info'] = {};
+  if (flags.docker_image !== undefined) container['mesos'] = { image: { type: 'DOCKER', docker: { name: flags.docker_image } } };
   if (flags.networks !== undefined) {
     const networks: JsonObject[] = networkNamesOf(flags.networks).map((name) => ({ name }));
     if (mappings.length > 0) networks[0] = { ...networks[0]!, port_mappings: mappings as unknown as JsonValue[] };
