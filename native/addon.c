@@ -413,6 +413,7 @@ NAPI_MODULE_INIT() {
       EXPORT(open_in_root), EXPORT(fstat), EXPORT(mkdirat), EXPORT(create_file_at), EXPORT(symlinkat),
       EXPORT(renameat2), EXPORT(move_by_copy), EXPORT(apply_layer), EXPORT(remove_tree), EXPORT(mknod_at), EXPORT(open_tree), EXPORT(move_mount),
       EXPORT(mount_setattr), EXPORT(fstatfs_flags), EXPORT(fchdir),
+      EXPORT(fchownat_nofollow), EXPORT(utimensat_nofollow), EXPORT(link_in_root), EXPORT(fsetxattr), EXPORT(remove_at),
       EXPORT(net_openat), EXPORT(net_openat2), EXPORT(net_unlinkat), EXPORT(net_loopback_up),
   };
   napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions);

@@ -597,3 +597,86 @@ FS_FUNCTION(fchdir) {
   int fd = (int)arg_int(&call, 0);
   return call.failed ? bad_arguments(env) : outcome(env, fchdir(fd));
 }
+
+// ---------------------------------------------------------------- layers
+// Entries of an image layer are made relative to a directory fd of the
+// layer: the caller opens the parent with open_in_root (or openat2 with
+// RESOLVE_IN_ROOT), and these act on one name in it, never following it.
+
+// fchownat_nofollow(dirfd, name, uid, gid): the owner of the entry itself.
+FS_FUNCTION(fchownat_nofollow) {
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *name = arg_path(&call, 1);
+  uid_t uid = (uid_t)arg_int(&call, 2);
+  gid_t gid = (gid_t)arg_int(&call, 3);
+  napi_value result = call.failed ? bad_arguments(env) : outcome(env, fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW));
+  free(name);
+  return result;
+}
+
+// utimensat_nofollow(dirfd, name, seconds, nanoseconds): atime and mtime of
+// the entry itself (a symlink's own times too).
+FS_FUNCTION(utimensat_nofollow) {
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *name = arg_path(&call, 1);
+  struct timespec time = {.tv_sec = (time_t)arg_int(&call, 2), .tv_nsec = (long)arg_int(&call, 3)};
+  struct timespec times[2] = {time, time};
+  napi_value result = call.failed ? bad_arguments(env) : outcome(env, utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW));
+  free(name);
+  return result;
+}
+
+// link_in_root(root, target, dirfd, name): a hard link `name` in `dirfd` to
+// the entry `target` resolved inside the directory fd `root` (symlinks as
+// inside it, ".." stopping at it, magic links refused, a final symlink
+// linked itself), so that no link can reach a file outside the root.
+FS_FUNCTION(link_in_root) {
+  Call call = begin(env, info);
+  int root_fd = (int)arg_int(&call, 0);
+  char *target = arg_path(&call, 1);
+  int dirfd = (int)arg_int(&call, 2);
+  char *name = arg_path(&call, 3);
+  napi_value result;
+  if (call.failed) {
+    result = bad_arguments(env);
+  } else {
+    struct mc_open_how how = {
+        .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+        .resolve = MC_RESOLVE_IN_ROOT | MC_RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = mc_openat2(root_fd, target, &how, OPENAT2_RETRIES);
+    if (fd == -1) {
+      result = number(env, -errno);
+    } else {
+      result = outcome(env, linkat(fd, "", dirfd, name, AT_EMPTY_PATH));
+      close(fd);
+    }
+  }
+  free(target), free(name);
+  return result;
+}
+
+// fsetxattr(fd, name, value): an extended attribute of an open file.
+FS_FUNCTION(fsetxattr) {
+  Call call = begin(env, info);
+  int fd = arg_fd(&call, 0);
+  char *name = arg_string(&call, 1);
+  size_t length = 0;
+  void *bytes = arg_bytes(&call, 2, &length);
+  napi_value result = call.failed || fd == AT_FDCWD ? bad_arguments(env) : outcome(env, fsetxattr(fd, name, bytes, length, 0));
+  free(name);
+  return result;
+}
+
+// remove_at(dirfd, name): removes the entry and, for a directory, all it
+// holds, never following a symlink.
+FS_FUNCTION(remove_at) {
+  Call call = begin(env, info);
+  int dirfd = (int)arg_int(&call, 0);
+  char *name = arg_path(&call, 1);
+  napi_value result = call.failed ? bad_arguments(env) : outcome(env, remove_entry(dirfd, name, 0));
+  free(name);
+  return result;
+}

@@ -40,5 +40,10 @@ FS_FUNCTION(move_mount);
 FS_FUNCTION(mount_setattr);
 FS_FUNCTION(fstatfs_flags);
 FS_FUNCTION(fchdir);
+FS_FUNCTION(fchownat_nofollow);
+FS_FUNCTION(utimensat_nofollow);
+FS_FUNCTION(link_in_root);
+FS_FUNCTION(fsetxattr);
+FS_FUNCTION(remove_at);
 
 #endif

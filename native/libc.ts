@@ -616,3 +616,46 @@ export function setnsFd(fd: number, nstype: number): void {
 export function loopbackUp(): void {
   check(libc().net_loopback_up(), 'ioctl(SIOCSIFFLAGS)', "'lo'");
 }
+
+// Entries of an image layer, made on one name of a directory fd (native/fs.c).
+
+interface Addon {
+  fchownat_nofollow(dirfd: number, name: string, uid: number, gid: number): number;
+  utimensat_nofollow(dirfd: number, name: string, seconds: number, nanoseconds: number): number;
+  link_in_root(root: number, target: string, dirfd: number, name: string): number;
+  fsetxattr(fd: number, name: string, value: Uint8Array): number;
+  remove_at(dirfd: number, name: string): number;
+}
+
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+export const O_DIRECTORY = 0o200000;
+
+/** The owner of the entry `name` of `dirfd` itself (a symlink is not followed). */
+export function chownAt(dirfd: number, name: string, uid: number, gid: number): void {
+  check(libc().fchownat_nofollow(dirfd, name, uid, gid), 'fchownat', `'${name}'`);
+}
+
+/** Sets the access and modification times of the entry `name` of `dirfd` itself. */
+export function setTimesAt(dirfd: number, name: string, seconds: number, nanoseconds = 0): void {
+  check(libc().utimensat_nofollow(dirfd, name, seconds, nanoseconds), 'utimensat', `'${name}'`);
+}
+
+/**
+ * A hard link `name` in `dirfd` to `target` resolved inside the directory
+ * fd `root` (RESOLVE_IN_ROOT, no magic links, a final symlink linked itself).
+ */
+export function linkInRoot(root: number, target: string, dirfd: number, name: string): void {
+  check(libc().link_in_root(root, target, dirfd, name), 'linkat', `'${name}' to '${target}'`);
+}
+
+/** Sets the extended attribute `name` of the open file `fd`. */
+export function setXattr(fd: number, name: string, value: Uint8Array): void {
+  check(libc().fsetxattr(fd, name, value), 'fsetxattr', `'${name}' on fd ${fd}`);
+}
+
+/** Removes the entry `name` of `dirfd`, and all a directory holds, never following a symlink. */
+export function removeAt(dirfd: number, name: string): void {
+  check(libc().remove_at(dirfd, name), 'remove', `'${name}'`);
+}

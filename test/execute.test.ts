@@ -88,7 +88,6 @@ t.test('what this mesos-execute cannot honour is refused in one line', async (t)
     [['--docker_image=busybox'], /^Flag --docker_image is not supported yet/],
     [['--appc_image=busybox'], /^Flag --appc_image is not supported yet/],
     [['--volumes=[]'], /^Flag --volumes is not supported yet/],
-    [['--networks=net1'], /^Flag --networks is not supported yet/],
     [['--package=x.tgz'], /^Flag --package is not supported yet/],
     [['--principal=me'], /^Flag --principal is not supported yet/],
     [['--framework_capabilities=GPU_RESOURCES'], /^Flag --framework_capabilities is not supported yet/],
@@ -135,6 +134,10 @@ t.test('what only the local agent can tell is said once the cluster is up', { sk
     const tty = execute(['--name=tty', '--command=true', '--tty']);
     t.equal(tty.code, 1);
     t.match(lastUpdate(tty.stderr), /TASK_FAILED for task 'tty'\n  message: 'Failed to launch container: a terminal is not supported by this agent'/);
+
+    const network = execute(['--name=net', '--command=true', '--networks=net1']);
+    t.equal(network.code, 1);
+    t.match(lastUpdate(network.stderr), /TASK_FAILED for task 'net'\n  message: 'Failed to launch container: Unknown CNI network 'net1''/);
 
     const role = execute(['--name=role', '--command=true', '--role=web']);
     t.equal(role.code, 0, role.stderr);
@@ -374,11 +377,12 @@ t.test('Ctrl-C (SIGINT) kills the task and reports TASK_KILLED', rootOnly, async
     });
     let lines = '';
     child.stderr.setEncoding('utf8');
-    const running = new Promise<void>((resolve) => {
+    const running = new Promise<void>((resolve, reject) => {
       child.stderr.on('data', (chunk: string) => {
         lines += chunk;
         if (lines.includes('TASK_RUNNING')) resolve();
       });
+      child.once('close', () => reject(new Error(`mesos-execute ended before TASK_RUNNING: ${lines}`)));
     });
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     await running;
