@@ -232,6 +232,22 @@ static int finish_fd(int fd, const struct stat *st) {
   return futimens(fd, times);
 }
 
+// Extended attributes of an open fd onto another (file capabilities,
+// ACLs, ...), but overlayfs's own trusted.overlay.* marks, which describe a
+// layer, not its files. A filesystem without them is not an error.
+static int copy_xattrs(int from, int to) {
+  static char names[65536], value[65536];
+  ssize_t length = flistxattr(from, names, sizeof names);
+  if (length < 0) return errno == ENOTSUP ? 0 : -1;
+  for (char *name = names; name < names + length; name += strlen(name) + 1) {
+    if (strncmp(name, "trusted.overlay.", 16) == 0) continue;
+    ssize_t size = fgetxattr(from, name, value, sizeof value);
+    if (size < 0) return -1;
+    if (fsetxattr(to, name, value, (size_t)size, 0) == -1 && errno != ENOTSUP) return -1;
+  }
+  return 0;
+}
+
 static int copy_directory(int src_dir, const char *src_name, int dst_dir, const char *dst_name, const struct stat *st,
                           int depth) {
   int source = openat(src_dir, src_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -287,6 +303,8 @@ static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char
       if (target != -1) *created = 1;
       int result = target == -1 ? -1 : copy_all(source, target);
       if (result == 0) result = finish_fd(target, &st);
+      // After the owner: chown drops a file's capabilities.
+      if (result == 0) result = copy_xattrs(source, target);
       close_keeping_errno(source);
       if (target != -1) close_keeping_errno(target);
       return result;
@@ -429,7 +447,8 @@ static int apply_directory(int source, int target, const struct stat *st, int de
   int error = errno;
   closedir(listing);
   errno = error;
-  return result == 0 ? finish_fd(target, st) : -1;
+  if (result == 0) result = finish_fd(target, st);
+  return result == 0 ? copy_xattrs(source, target) : -1;
 }
 
 // apply_layer(layer, rootfs): lays the layer directory over the rootfs

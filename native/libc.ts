@@ -554,8 +554,9 @@ export function moveByCopy(oldDir: number, oldName: string, newDir: number, newN
  * absolute paths, with no symlink in them) as overlayfs shows one layer
  * above another: 0:0 character devices remove what they name, a directory
  * marked trusted.overlay.opaque=y replaces what was there. Nothing in
- * either tree is followed; owners, modes and times are kept (not extended
- * attributes, nor hard links).
+ * either tree is followed; owners, modes and times are kept, and the
+ * extended attributes of files and directories but overlayfs's own
+ * trusted.overlay.* marks (not hard links: each is a file of its own).
  */
 export function applyLayer(layer: string, rootfs: string): void {
   check(libc().apply_layer(layer, rootfs), 'copy', `'${layer}' to '${rootfs}'`);

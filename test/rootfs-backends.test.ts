@@ -67,6 +67,8 @@ t.test('copy and overlay stack layers alike, whiteouts and opaque directories ho
   run('mknod', [join(l2, 'merged/low'), 'c', '0', '0']);
   run('mknod', [join(l2, 'never'), 'c', '0', '0']);
   run('chmod', ['0750', join(l2, 'merged')]);
+  run('setfattr', ['-n', 'user.kept', '-v', 'file', join(l1, 'merged/mid')]);
+  run('setfattr', ['-n', 'user.kept', '-v', 'directory', join(l1, 'opaque')]);
   const layersBefore = [l0, l1, l2].map(listing);
 
   const copy = join(base, 'copy');
@@ -96,6 +98,9 @@ t.test('copy and overlay stack layers alike, whiteouts and opaque directories ho
   t.equal(listing(outside), '', "nothing went through the bottom layer's symlink");
   t.same([l0, l1, l2].map(listing), layersBefore, 'the layers are unchanged');
   t.equal(run('cat', [join(copy, 'link')]), 'a file, not the link\n');
+  const xattrs = (path: string) => run('getfattr', ['-d', '-m', '-', '--absolute-names', path]).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+  t.same(xattrs(join(copy, 'merged/mid')), ['user.kept="file"'], "a file's extended attributes are kept");
+  t.same(xattrs(join(copy, 'opaque')), ['user.kept="directory"'], "a directory's too, but overlay's opaque mark");
 });
 
 t.test('a layer path with a symlink in it is refused', rootOnly, async (t) => {
