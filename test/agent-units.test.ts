@@ -4,7 +4,7 @@
 // and what a TaskInfo becomes.
 import t from 'tap';
 import type { AgentStatusUpdate } from '../src/master/agents';
-import type { FrameworkInfo, TaskStatus } from '../src/master/types';
+import type { FrameworkInfo, TaskInfo, TaskStatus } from '../src/master/types';
 import { execLimit, execSizeProblem, MAX_ARG_STRLEN } from '../src/agent/exec-limits';
 import { agentResources, countCpuList, type MachineProbe, offeredDiskMb, offeredMemoryMb } from '../src/agent/probe';
 import { formatResourceText, parseResourceText } from '../src/agent/resources';
@@ -13,6 +13,7 @@ import type { ContainerEnd } from '../src/agent/supervision/container';
 import { parseCheckpointFailure } from '../src/agent/supervision/last-words';
 import { planCommandTask, ROOTFS_LABEL } from '../src/agent/task-info';
 import { limitWrites } from '../src/agent/cgroups/limits';
+import { withImage } from '../src/agent/image-step';
 import { terminalUpdate } from '../src/agent/terminal-update';
 import { statusUpdateUuid } from '../src/agent/uuid';
 import { commandTask } from './helpers/master-stub';
@@ -332,7 +333,7 @@ t.test('what a TaskInfo becomes, and what is refused', async (t) => {
     [{ executor: { executor_id: { value: 'e' } } }, /^Failed to launch container: custom executors are not supported by this agent$/],
     [{ command: { value: 'x', uris: [{ value: 'http://x' }] } }, /fetching URIs is not supported/],
     [{ container: { type: 'DOCKER' } }, /DOCKER containers are not supported/],
-    [{ container: { type: 'MESOS', mesos: { image: { type: 'DOCKER' } } } }, /container images are not supported/],
+    [{ container: { type: 'MESOS', mesos: { image: { type: 'APPC', appc: { name: 'a' } } } } }, /Appc images are not supported/],
     [{ command: { value: 'x', environment: { variables: [{ name: 'S', type: 'SECRET' }] } } }, /the SECRET environment variable 'S' is not supported/],
   ];
   for (const [more, message] of refusals) {
@@ -382,4 +383,31 @@ t.test("cpu limits: a share of the machine, a CFS quota only when asked (Mesos's
   ]);
   t.same(limitWrites('cpu', 2, { cpus: 0.001 }), [{ file: 'cpu.weight', value: '1' }], 'the floors: 2 shares');
   t.same(limitWrites('cpu', 2, { cpus: 0.001, cpuQuota: true })[1], { file: 'cpu.max', value: '1000 100000' }, 'a quota of at least 1 ms');
+});
+
+t.test('a task in a Docker image: what the plan says, and the image config applied', async (t) => {
+  const framework: FrameworkInfo = { user: 'root', name: 'f', id: { value: 'F' } };
+  const inImage = (command: TaskInfo['command'], image: unknown = { type: 'DOCKER', docker: { name: 'busybox:1' } }) =>
+    planCommandTask(framework, commandTask('t', 'true', { command, container: { type: 'MESOS', mesos: { image } } }), { agentUser: 'root' });
+  const plan = inImage({ shell: false });
+  t.match(plan, { image: 'busybox:1' }, 'the image, by name');
+  t.match(inImage({ shell: true, value: 'echo hi' }), { image: 'busybox:1', command: { shell: true, value: 'echo hi' } });
+  t.match(inImage({ shell: false }, { type: 'APPC', appc: { name: 'x' } }), { refused: true, state: 'TASK_FAILED', message: /Appc images are not supported/ });
+  t.match(inImage({ shell: false }, { type: 'DOCKER', docker: {} }), { refused: true, state: 'TASK_ERROR', message: /expecting a name/ });
+  const labelled = planCommandTask(
+    framework,
+    commandTask('t', 'true', { labels: { labels: [{ key: ROOTFS_LABEL, value: '/srv' }] }, container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'b' } } } } }),
+    { agentUser: 'root', rootfsLabel: true },
+  );
+  t.match(labelled, { refused: true, message: /can't have the label/ });
+  if (plan.refused) return;
+  const runtime = { entrypoint: ['/bin/sh', '-c'], cmd: ['echo $A'], env: ['A=image', 'B=image'], workingDir: '/w' };
+  const applied = withImage(plan, { shell: false, environment: { variables: [{ name: 'B', value: 'task' }] } }, runtime, ['/l0', '/l1']);
+  t.match(applied, {
+    command: { shell: false, value: '/bin/sh', arguments: ['/bin/sh', '-c', 'echo $A'] },
+    environment: [{ name: 'A', value: 'image' }, { name: 'B', value: 'task' }],
+    imageLayers: ['/l0', '/l1'],
+    workingDirectory: '/w',
+  }, "the entrypoint with the cmd, the image's env under the task's, its working directory and layers");
+  t.match(withImage(plan, { shell: false }, {}, ['/l0']), { refused: true, state: 'TASK_FAILED', message: /No executable is found/ });
 });
