@@ -272,6 +272,8 @@ export class LocalAgent implements Agent {
     run.pulling = false;
     // Killed (or the agent closed) while the image came: nothing was started.
     if (run.over) return;
+    // Its framework was shut down meanwhile: nothing is to start for it.
+    if (run.silenced) return this.killWhilePulling(run);
     const ready = withImage(plan, run.task.command!, image.config.runtime, image.layers);
     if (ready.refused) {
       this.finish(run, { state: ready.state, source: 'SOURCE_AGENT', reason: ready.reason, message: ready.message });
