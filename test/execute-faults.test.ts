@@ -84,13 +84,14 @@ function killOnTeardown(t: Test, child: ChildProcess): void {
 
 /** Resolves once `text` has come on `stream`, with everything read so far. */
 function seen(stream: NodeJS.ReadableStream, text: string | RegExp): Promise<string> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let all = '';
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       all += chunk;
       if (typeof text === 'string' ? all.includes(text) : text.test(all)) resolve(all);
     });
+    stream.once('end', () => reject(new Error(`the output ended without ${String(text)}: ${all}`)));
   });
 }
 
@@ -199,7 +200,8 @@ t.test('closing the terminal (SIGHUP, then EIO) kills the task and ends cleanly'
   });
   sandbox.watch(terminal);
   killOnTeardown(t, terminal);
-  const output = await seen(terminal.stdout, /TASK_RUNNING[^]*pidns=pid:\[\d+\]/);
+  // The task's line and ours come in either order.
+  const output = await seen(terminal.stdout, /^(?=[^]*TASK_RUNNING)(?=[^]*pidns=pid:\[\d+\])/);
   const execute = await waitFor('mesos-execute', () => childrenOf(terminal.pid!).find((child) => child.comm !== 'script'));
   t.teardown(() => {
     if (procStat(execute.pid)?.state !== 'Z') process.kill(execute.pid, 'SIGKILL');

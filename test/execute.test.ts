@@ -85,7 +85,6 @@ t.test('what this mesos-execute cannot honour is refused in one line', async (t)
     [['--master=zk://10.0.0.1:2181/mesos'], /^Master 'zk:\/\/10\.0\.0\.1:2181\/mesos' is not supported: this client does not detect masters through ZooKeeper; give HOST:PORT or http:\/\/HOST:PORT$/m],
     [['--master=10.0.0.1'], /^Master '10\.0\.0\.1' is not supported: expected a host and a port/],
     [['--master=127.0.0.1:1', '--rootfs=/srv'], /^Flag --rootfs is only for --master=local/],
-    [['--docker_image=busybox'], /^Flag --docker_image is not supported yet/],
     [['--appc_image=busybox'], /^Flag --appc_image is not supported yet/],
     [['--volumes=[]'], /^Flag --volumes is not supported yet/],
     [['--package=x.tgz'], /^Flag --package is not supported yet/],
