@@ -2,9 +2,10 @@
 // child_process (they fork from the main thread, so they see the namespaces
 // it entered), files through synchronous fs calls (asynchronous ones run on
 // the thread pool, whose threads keep the old mount namespace and root).
-import { accessSync, constants, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 import * as libc from '../../native/libc';
 import { describeWaitStatus } from '../agent/wait-status';
+import { isExecutableFile } from '../subcommand/executable';
 import { signalNumber, spawnSync } from '../subcommand/lazy';
 import { writeAll } from '../subcommand/output';
 import type { ProcessCapabilities } from './capabilities';
@@ -213,13 +214,7 @@ export class RealLaunchSystem implements LaunchSystem {
   }
 
   isExecutableFile(path: string): boolean {
-    try {
-      if (!statSync(path).isFile()) return false;
-      accessSync(path, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
+    return isExecutableFile(path);
   }
 
   inheritedEnvironment(): string[] {

@@ -5,11 +5,12 @@
 // `realNetworkSystem` and `realConfigReader` are the real thing; tests use
 // recording stand-ins.
 import { spawn } from 'node:child_process';
-import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MNT_DETACH, MS_BIND, mount, reasonOf, umount2 } from '../../../native/libc';
 import { containerizerPath } from '../paths';
 import { helperEnvironment } from '../supervision/helper';
+import { isExecutableFile } from '../../subcommand/executable';
 import { stateAndParent } from '../../cni/steps';
 import type { ConfigReader } from './config';
 
@@ -247,14 +248,6 @@ export function realConfigReader(): ConfigReader {
       if (size > CONFIG_LIMIT) throw new Error(`larger than ${CONFIG_LIMIT} bytes`);
       return readFileSync(path, 'utf8');
     },
-    isExecutable(path) {
-      try {
-        if (!statSync(path).isFile()) return false;
-        accessSync(path, constants.X_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    isExecutable: isExecutableFile,
   };
 }
