@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prctl } from '../native/libc';
+import { statFields } from '../src/subcommand/proc-stat';
 import { agentCgroups, cgroupsRootFor } from '../src/agent/work-dir';
 import { childrenOf, finished, processesInNamespace, procStat, sleep, testDir, waitFor } from './helpers/process';
 import { cleanEnv, EXECUTE, isRoot } from './helpers/run';
@@ -181,8 +182,7 @@ t.test('a second Ctrl-C kills at once, without the grace period', rootOnly, asyn
 /** /proc/<pid>/stat's exit_code (field 52): the wait status of a zombie. */
 function zombieStatus(pid: number): number | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     return fields[0] === 'Z' ? Number(fields[49]) : undefined;
   } catch {
     return undefined;

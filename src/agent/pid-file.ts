@@ -4,12 +4,13 @@
 // namespace: a file written in another one names a process we can't see,
 // and is taken as held (never as a dead holder's to clean up after).
 import { closeSync, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { statFields } from '../subcommand/proc-stat';
 
 /** A process's start time (/proc/<pid>/stat, field 22). */
 function startTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return statFields(stat)[19];
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@
 // from the host before the first setns, and inside the container every path
 // is resolved from an open directory with the kernel keeping the lookup in
 // its root (openat2's RESOLVE_IN_ROOT), then acted on through the handle.
+import { stateAndParent, statFields } from '../subcommand/proc-stat';
 import {
   CLONE_FS,
   CLONE_NEWNET,
@@ -219,12 +220,6 @@ function openProcess(system: CniSystem, handles: Handles, pid: number): void {
   handles.process = handles.keep(fd);
 }
 
-/** /proc/<pid>/stat's state and parent, from its text. */
-export function stateAndParent(stat: string): { state: string; ppid: number } {
-  const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: state ?? '', ppid: Number(ppid) };
-}
-
 /** Through the handle of /proc/<pid> (which stays that process's): alive, and a child of `parentPid`. */
 function checkParent(system: CniSystem, handles: Handles, pid: number, parentPid: number): void {
   const prefix = `Failed to enter the mount namespace of pid ${pid}`;
@@ -253,8 +248,7 @@ const PF_KTHREAD = 0x00200000;
 
 /** Whether /proc/<pid>/stat (its text) is a kernel thread's. */
 export function isKernelThread(stat: string): boolean {
-  // comm may hold spaces and parentheses: the fields after it follow the last ')'.
-  const flags = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[6]);
+  const flags = Number(statFields(stat)[6]);
   return Number.isInteger(flags) && (flags & PF_KTHREAD) !== 0;
 }
 

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import { statFields } from '../../src/subcommand/proc-stat';
 import { ROOT, type Result } from './run';
 
 /** The part of tap's Test these helpers use. */
@@ -202,8 +203,7 @@ function bootTimeMs(): number {
 /** When `pid` started, in ms since the epoch (to a clock tick), or undefined when it is gone. */
 function startedAtMs(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const ticks = Number(statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[19]);
     // USER_HZ is 100 on every Linux Node runs on.
     return bootTimeMs() + ticks * 10;
   } catch {

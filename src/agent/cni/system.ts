@@ -11,7 +11,7 @@ import { MNT_DETACH, MS_BIND, mount, reasonOf, umount2 } from '../../../native/l
 import { containerizerPath } from '../paths';
 import { helperEnvironment } from '../supervision/helper';
 import { isExecutableFile } from '../../subcommand/executable';
-import { stateAndParent } from '../../cni/steps';
+import { stateAndParent } from '../../subcommand/proc-stat';
 import type { ConfigReader } from './config';
 
 /** A configuration file larger than this is refused (Mesos reads any size). */

@@ -1,5 +1,6 @@
 // What /proc and the runtime directory say about the helper.
 import { readFileSync } from 'node:fs';
+import { statFields } from '../../subcommand/proc-stat';
 
 /**
  * Whether `pid` handles every signal from 1 to 31 but SIGKILL, SIGCHLD and
@@ -20,7 +21,7 @@ export function catchesEverySignal(pid: number): boolean {
 export function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+    return !/^[ZX]/.test(statFields(stat)[0] ?? '');
   } catch {
     return false;
   }
