@@ -14,17 +14,10 @@ import {
   validatePreExecCommand,
 } from '../src/launch/launch-info';
 import { CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, RLIM_INFINITY } from '../native/libc';
+import { caught } from './helpers/caught';
 
 /** The LaunchInfoError that `fn` throws (anything else fails the test). */
-function refusal(fn: () => unknown): LaunchInfoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LaunchInfoError) return error;
-    throw error;
-  }
-  throw new Error('expected a LaunchInfoError');
-}
+const refusal = (fn: () => unknown): LaunchInfoError => caught(LaunchInfoError, fn);
 
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 

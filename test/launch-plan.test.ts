@@ -11,6 +11,7 @@ import { enterRoot, fileOperation, maskPath, place, prepareMounts } from '../src
 import type { FileOperation, MountInfo } from '../src/launch/launch-info';
 import { carryOut, type FileKind, LaunchFailure, type LaunchSystem, type Program, resolveProgram } from '../src/launch/run';
 import { loadFlags } from '../src/subcommand/flags';
+import { caught } from './helpers/caught';
 
 const PREFIX = 'MESOS_CONTAINERIZER_';
 
@@ -26,15 +27,7 @@ const plan = (args: Record<string, unknown>, env: Record<string, string> = {}): 
   buildPlan(flags(args, env));
 
 /** The PlanError `fn` throws (anything else fails the test). */
-function refusal(fn: () => unknown): PlanError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PlanError) return error;
-    throw error;
-  }
-  throw new Error('expected a PlanError');
-}
+const refusal = (fn: () => unknown): PlanError => caught(PlanError, fn);
 
 t.test('buildPlan: the modern interface', async (t) => {
   t.test('a bare command', async (t) => {

@@ -8,19 +8,12 @@ import { ContainerLaunchInfo } from '../src/proto/launch';
 import { messageType } from '../src/proto/schema';
 import { Call, Event, type mesos, v1Type } from '../src/proto/v1';
 import { CALLS, EVENTS } from './helpers/proto-samples';
+import { caught } from './helpers/caught';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const bytes = (text: string): Uint8Array => Uint8Array.from(Buffer.from(text.replace(/ /g, ''), 'hex'));
 
-function refusal(fn: () => unknown): ProtoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ProtoError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProtoError');
-}
+const refusal = (fn: () => unknown): ProtoError => caught(ProtoError, fn);
 
 t.test('the bytes protobuf writes', async (t) => {
   t.equal(hex(encode(Event, { type: 'HEARTBEAT' })), '0808');

@@ -8,17 +8,10 @@ import { ContainerLaunchInfo } from '../src/proto/launch';
 import { messageType, Schema } from '../src/proto/schema';
 import { Call, Event, type mesos, v1Schema, v1Type } from '../src/proto/v1';
 import { CALLS, EVENTS } from './helpers/proto-samples';
+import { caught } from './helpers/caught';
 
 /** The ProtoError that `fn` throws (anything else fails the test). */
-function refusal(fn: () => unknown): ProtoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ProtoError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProtoError');
-}
+const refusal = (fn: () => unknown): ProtoError => caught(ProtoError, fn);
 
 const message = (fn: () => unknown): string => refusal(fn).message;
 

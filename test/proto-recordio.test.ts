@@ -4,18 +4,11 @@ import t from 'tap';
 import fc from 'fast-check';
 import { ProtoError } from '../src/proto/errors';
 import { encodeRecord, MAX_RECORD_BYTES, RecordDecoder } from '../src/proto/recordio';
+import { caught } from './helpers/caught';
 
 const text = (records: Buffer[]): string[] => records.map((record) => record.toString('utf8'));
 
-function refusal(fn: () => unknown): ProtoError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ProtoError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProtoError');
-}
+const refusal = (fn: () => unknown): ProtoError => caught(ProtoError, fn);
 
 const RECORDS = ['{"type":"HEARTBEAT"}', '', '{"type":"ERROR","error":{"message":"été \u{1F600}"}}', 'x'.repeat(300)];
 const STREAM = Buffer.concat(RECORDS.map((record) => encodeRecord(record)));

@@ -4,6 +4,7 @@ import t from 'tap';
 import { acknowledgeBody, makeCall, messageBody, reconcileBody, rolesBody } from '../src/scheduler/calls';
 import { contains, find, parseMasterAddress, parseResources, ResourceTextError, toUnreserved, unallocate } from '../src/scheduler/index';
 import type { Resource } from '../src/scheduler/types';
+import { caught } from './helpers/caught';
 
 t.test('master addresses: HOST:PORT and http://HOST:PORT; zk://, file:// and the rest refused in one line', async (t) => {
   t.same(parseMasterAddress('127.0.0.1:5050'), { host: '127.0.0.1', port: 5050, text: '127.0.0.1:5050' });
@@ -99,16 +100,6 @@ t.test("parseResources: Mesos's text form as the scheduler's messages", async (t
     { name: 'disk', type: 'SCALAR', scalar: { value: 10 }, reservations: [{ type: 'STATIC', role: 'web' }] },
   ]);
   t.same(parseResources(''), []);
-  t.ok(
-    (() => {
-      try {
-        parseResources('cpus');
-      } catch (error) {
-        return error instanceof ResourceTextError && /missing ':'/.test(error.message);
-      }
-      return false;
-    })(),
-    'a ResourceTextError',
-  );
+  t.match(caught(ResourceTextError, () => parseResources('cpus')).message, /missing ':'/, 'a ResourceTextError');
   t.throws(() => parseResources('cpus:x'), { message: "Bad scalar value 'x' in cpus:x" });
 });
