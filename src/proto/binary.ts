@@ -124,6 +124,21 @@ function writeValue(writer: Writer, field: FieldInfo, value: unknown, path: stri
   writeScalar(writer, field.type, field.kind, wire);
 }
 
+const mapEntries = new WeakMap<FieldInfo, { key: FieldInfo; value: FieldInfo }>();
+
+/** A map field's entry, as the message protobuf makes of it: the key as field 1, the value as field 2. */
+function entryFields(field: FieldInfo): { key: FieldInfo; value: FieldInfo } {
+  let entry = mapEntries.get(field);
+  if (entry === undefined) {
+    entry = {
+      key: { ...field, number: 1, type: field.key!, kind: 'scalar', repeated: false, key: undefined },
+      value: { ...field, number: 2, repeated: false, key: undefined },
+    };
+    mapEntries.set(field, entry);
+  }
+  return entry;
+}
+
 /** A map key, from its JSON object form to the key type's value. */
 function mapKey(field: FieldInfo, key: string, path: string): unknown {
   const type = field.key!;
@@ -131,8 +146,7 @@ function mapKey(field: FieldInfo, key: string, path: string): unknown {
   if (type === 'bool') {
     if (key === 'true' || key === 'false') return key === 'true';
   } else if (/^-?[0-9]+$/.test(key)) {
-    const keyField = { ...field, type, kind: 'scalar' as const, key: undefined };
-    return toWireValue(keyField, LONG_TYPES.has(type) ? BigInt(key) : Number(key), path);
+    return toWireValue(entryFields(field).key, LONG_TYPES.has(type) ? BigInt(key) : Number(key), path);
   }
   throw new ProtoError(`Expecting a ${type} key for the map field '${shown(path)}', not '${key}'`, path);
 }
@@ -151,7 +165,7 @@ function writeMessage(writer: Writer, info: MessageInfo, message: unknown, path:
         writer.uint32(tag(field.number, LENGTH_DELIMITED)).fork();
         writer.uint32(tag(1, wireTypeOf(field.key, 'scalar')));
         writeScalar(writer, field.key, 'scalar', mapKey(field, key, entryPath));
-        writeValue(writer, { ...field, number: 2, repeated: false, key: undefined } as FieldInfo, value[key], entryPath, depth);
+        writeValue(writer, entryFields(field).value, value[key], entryPath, depth);
         writer.ldelim();
       }
     } else if (field.repeated) {
@@ -257,17 +271,17 @@ function readMapEntry(reader: Reader, field: FieldInfo, depth: number): [string,
   const length = reader.uint32();
   const end = reader.pos + length;
   if (end > reader.len) throw new Error('index out of range');
-  const valueField = { ...field, number: 2, repeated: false, key: undefined } as FieldInfo;
+  const entry = entryFields(field);
   let key: unknown;
   let value: unknown;
   while (reader.pos < end) {
     const at = reader.uint32();
     if (at >>> 3 === 1 && (at & 7) === wireTypeOf(field.key!, 'scalar')) key = readScalar(reader, field.key!, 'scalar');
-    else if (at >>> 3 === 2) value = readValue(reader, valueField, at & 7, depth);
+    else if (at >>> 3 === 2) value = readValue(reader, entry.value, at & 7, depth);
     else reader.skipType(at & 7);
   }
   if (reader.pos !== end) throw new Error('map entry overruns its length');
-  const keyText = key === undefined ? (field.key === 'string' ? '' : field.key === 'bool' ? 'false' : '0') : String(fromWireValue({ ...field, kind: 'scalar', type: field.key! } as FieldInfo, key));
+  const keyText = String(key === undefined ? defaultScalar(field.key!) : fromWireValue(entry.key, key));
   if (value === undefined) value = field.kind === 'message' ? {} : field.kind === 'enum' ? (field.enumInfo!.names.get(0) ?? DROP) : defaultScalar(field.type);
   return [keyText, value];
 }
