@@ -18,9 +18,10 @@ const RETRY_MS = 20;
 /** Writes some of `bytes` without blocking: how many went, or -EAGAIN; throws on a failure. */
 type Write = (bytes: Buffer) => number;
 
-/** How to write `fd` without ever blocking, and the fd of our own to close at the end. */
-function nonBlockingWrite(fd: number): { write: Write; own?: number } {
-  const plain: Write = (bytes) => {
+/** write(2) to `fd`: EAGAIN (a non-blocking fd full) as -EAGAIN. */
+const writeTo =
+  (fd: number): Write =>
+  (bytes) => {
     try {
       return writeSync(fd, bytes);
     } catch (error) {
@@ -28,6 +29,10 @@ function nonBlockingWrite(fd: number): { write: Write; own?: number } {
       throw error;
     }
   };
+
+/** How to write `fd` without ever blocking, and the fd of our own to close at the end. */
+function nonBlockingWrite(fd: number): { write: Write; own?: number } {
+  const plain = writeTo(fd);
   let stat;
   try {
     stat = fstatSync(fd);
@@ -52,17 +57,7 @@ function nonBlockingWrite(fd: number): { write: Write; own?: number } {
     // A pipe whose reader is gone (ENXIO): the first write says EPIPE.
     return { write: plain };
   }
-  return {
-    own,
-    write: (bytes) => {
-      try {
-        return writeSync(own, bytes);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return -EAGAIN;
-        throw error;
-      }
-    },
-  };
+  return { own, write: writeTo(own) };
 }
 
 export class LineWriter {
