@@ -228,9 +228,9 @@ t.test('a launch that fails after the networks are attached leaves them', skip, 
   w.bridgeNetwork('net1', 1);
   const agent = new AgentChild(w);
   await agent.started();
-  agent.run(commandTask('nobody-here', 'true', { command: { shell: true, value: 'true', user: 'no-such-user-here' }, container: { type: 'MESOS', network_infos: [{ name: 'net1' }] } }));
-  const end = await agent.waitForEnd('nobody-here');
-  t.match(end, { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: /no-such-user-here/ }, 'the helper failed it');
+  agent.run(commandTask('nothing-here', 'true', { command: { shell: false, value: '/no/such/program' }, container: { type: 'MESOS', network_infos: [{ name: 'net1' }] } }));
+  const end = await agent.waitForEnd('nothing-here');
+  t.match(end, { state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: /\/no\/such\/program/ }, 'the helper failed it');
   const containerId = (end.container_status!['container_id'] as { value: string }).value;
   await nothingLeft(t, w, agent, [containerId]);
 });

@@ -172,6 +172,77 @@ t.test("a dead agent's root filesystems go with the next agent's start", rootOnl
   t.same(treeListing(rootfs.path), before);
 });
 
+for (const backend of ['overlay', 'copy']) {
+  t.test(`a task in a rootfs has its sandbox at /mnt/mesos/sandbox and starts there, as in Mesos (${backend})`, rootOnly, async (t) => {
+    const rootfs = makeBusyboxRootfs();
+    t.teardown(rootfs.remove);
+    const before = treeListing(rootfs.path);
+    const stub = new MasterStub(true);
+    const agent = await startAgent(t, stub, { rootfsLabel: true, env: { MESOS_IMAGE_PROVISIONER_BACKEND: backend } });
+    const command = 'pwd; echo "$MESOS_SANDBOX"; echo kept > note; test -e "$MESOS_DIRECTORY" && echo host-path || echo no-host-path; ls /mnt/mesos/sandbox';
+    agent.runTask(framework('F'), rootfsTask('boxed', rootfs.path, command));
+    const sandbox = agent.taskView('F', 'boxed')!.sandbox;
+    const end = await ended(stub, sandbox, 'boxed');
+    t.match(end, { state: 'TASK_FINISHED', stdout: '/mnt/mesos/sandbox\n/mnt/mesos/sandbox\nno-host-path\nnote\nstderr\nstdout\n' });
+    t.equal(readFileSync(join(sandbox, 'note'), 'utf8'), 'kept\n', "what the task wrote there is in the agent's sandbox");
+    t.equal(lstatSync(sandbox).mode & 0o777, 0o750, 'the sandbox is private to the task, as Mesos makes it');
+    await agent.taskEnded('F', 'boxed');
+    t.same(treeListing(rootfs.path), before, 'the mount point was made in the writable layer, not in the source');
+  });
+}
+
+t.test("MESOS_SANDBOX_DIRECTORY moves it; a bad one stops the agent", rootOnly, async (t) => {
+  const end = await runIn(t, { MESOS_SANDBOX_DIRECTORY: '/data/box/' }, 'pwd; echo "$MESOS_SANDBOX"; touch here');
+  t.match(end, { state: 'TASK_FINISHED', stdout: '/data/box\n/data/box\n' });
+  const stub = new MasterStub(true);
+  await t.rejects(startAgent(t, stub, { rootfsLabel: true, env: { MESOS_SANDBOX_DIRECTORY: 'box' } }), {
+    message: "The sandbox directory 'box' (--sandbox_directory) is not an absolute path",
+  });
+});
+
+t.test("the sandbox belongs to the task's user, who can write there, on the host's filesystem and in a rootfs", rootOnly, async (t) => {
+  const rootfs = makeBusyboxRootfs();
+  t.teardown(rootfs.remove);
+  const stub = new MasterStub(true);
+  // As Mesos's work dir, open to pass through to the sandboxes.
+  const workDir = testDir(t, 'agent-rootfs-');
+  chmodSync(workDir, 0o755);
+  const agent = await startAgent(t, stub, { workDir, rootfsLabel: true });
+  const asNobody = (taskId: string, command: string, user: string, rootfsPath?: string): TaskInfo => {
+    const task = rootfsPath === undefined ? commandTask(taskId, command) : rootfsTask(taskId, rootfsPath, command);
+    return { ...task, command: { ...task.command!, user } };
+  };
+  const host = await launch(stub, agent, asNobody('host', 'id -u; touch "$MESOS_SANDBOX/mine" && echo wrote', 'nobody'));
+  t.match(host, { state: 'TASK_FINISHED', stdout: '65534\nwrote\n' });
+  agent.runTask(framework('F'), asNobody('boxed', 'id -u; touch "$MESOS_SANDBOX/mine" && echo wrote', 'nobody', rootfs.path));
+  const sandbox = agent.taskView('F', 'boxed')!.sandbox;
+  t.match(await ended(stub, sandbox, 'boxed'), { state: 'TASK_FINISHED', stdout: '65534\nwrote\n' });
+  t.match(lstatSync(sandbox), { uid: 65534, gid: 65534 }, "the sandbox is the user's");
+  t.equal(lstatSync(join(sandbox, 'mine')).uid, 65534);
+});
+
+t.test("what a task puts in its sandbox's place of stderr is never opened by the agent: a FIFO, a link to a host file", rootOnly, async (t) => {
+  const rootfs = makeBusyboxRootfs();
+  t.teardown(rootfs.remove);
+  const secret = join(testDir(t, 'agent-secret-'), 'secret');
+  writeFileSync(secret, 'the host secret\n', { mode: 0o600 });
+  const stub = new MasterStub(true);
+  const agent = await startAgent(t, stub, { rootfsLabel: true });
+  // Only the end is waited for here: reading the swapped names would block or leak this test.
+  const end = async (taskId: string, command: string) => {
+    agent.runTask(framework('F'), rootfsTask(taskId, rootfs.path, command));
+    return (await stub.waitForEnd(taskId, 30_000)).status;
+  };
+  const fifo = await end('fifo', 'cd "$MESOS_SANDBOX" && rm stderr && mkfifo stderr && exit 3');
+  t.match(fifo, { state: 'TASK_FAILED', message: 'Command exited with status 3' }, 'the end is told, not waited on a reader');
+  const link = await end('link', `cd "$MESOS_SANDBOX" && rm stderr && ln -s ${secret} stderr && kill -9 $$`);
+  t.equal(link.state, 'TASK_FAILED');
+  t.notMatch(link.message ?? '', /secret/, "no word of the host's file");
+  t.equal(readFileSync(secret, 'utf8'), 'the host secret\n');
+  const after = await launch(stub, agent, commandTask('after', 'echo served'));
+  t.match(after, { state: 'TASK_FINISHED', stdout: 'served\n' }, 'the agent goes on');
+});
+
 /** Runs one task in a rootfs under an agent with `env`, and returns how it ended. */
 async function runIn(t: Test, env: NodeJS.ProcessEnv, command: string, options: { rootfs?: boolean; rootfsPath?: string; more?: Partial<TaskInfo> } = {}) {
   const stub = new MasterStub(true);

@@ -103,12 +103,19 @@ t.test("a program that doesn't exist: no TASK_RUNNING, TASK_FAILED with the laun
     message: /^Failed to launch container: .*'\/no\/such\/program'.*No such file or directory$/,
   });
   t.comment(final.status.message);
-  // A launch that fails in the helper itself, after the go-ahead: a user that doesn't exist.
+  // A user the machine lacks: as Mesos's agent, its sandbox can't be given
+  // to it, and the task is lost (dropped, for a partition-aware framework)
+  // before anything starts.
   agent.runTask(framework('F'), commandTask('nouser', 'true', { command: { value: 'true', user: 'no-such-user-here' } }));
   const nouser = await stub.waitForEnd('nouser');
-  t.same(stub.states('nouser'), ['TASK_STARTING', 'TASK_FAILED']);
-  t.match(nouser.status, { reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: /^Failed to launch container: .*no-such-user-here/ });
-  t.comment(nouser.status.message);
+  t.same(stub.states('nouser'), ['TASK_LOST']);
+  t.match(nouser.status, {
+    source: 'SOURCE_AGENT',
+    reason: 'REASON_EXECUTOR_TERMINATED',
+    message: /^Failed to create executor directory '.*\/runs\/[0-9a-f-]{36}': Failed to chown directory to 'no-such-user-here': No such user 'no-such-user-here'$/,
+  });
+  agent.runTask(framework('G', ['PARTITION_AWARE']), commandTask('nouser-aware', 'true', { command: { value: 'true', user: 'no-such-user-here' } }));
+  t.match((await stub.waitForEnd('nouser-aware')).status, { state: 'TASK_DROPPED', reason: 'REASON_EXECUTOR_TERMINATED' });
 });
 
 t.test('kill: SIGTERM, SIGKILL after the grace period; TASK_KILLING only for frameworks that take it', rootOnly, async (t) => {

@@ -42,9 +42,9 @@ t.test('a task in an image from a registry', { skip: needs === undefined ? false
   t.equal(entrypoint.status, 0, entrypoint.stderr);
   t.equal(entrypoint.stdout, 'hello from /etc\nlayer three\nnew\ngone\n', "the image's entrypoint and cmd, env, working directory and layers");
 
-  const own = execute(['--name=own', '--docker_image=demo/app:v1', '--command=echo "$GREETING $0"; touch /written && ls /written; cat /etc/motd']);
+  const own = execute(['--name=own', '--docker_image=demo/app:v1', '--command=echo "$GREETING $0"; touch /written && ls /written; cat /etc/motd; pwd; touch "$MESOS_SANDBOX/x" && echo "$MESOS_SANDBOX"']);
   t.equal(own.status, 0, own.stderr);
-  t.equal(own.stdout, 'hello sh\n/written\nlayer three\n', 'a command of its own, in the image, writing into its own layer');
+  t.equal(own.stdout, 'hello sh\n/written\nlayer three\n/etc\n/mnt/mesos/sandbox\n', "a command of its own, in the image, writing into its own layer; in the image's working directory, its sandbox at Mesos's place");
 
   const missing = execute(['--name=missing', '--docker_image=demo/none:v1', '--command=true']);
   t.equal(missing.status, 1);

@@ -343,7 +343,7 @@ t.test('exit codes and signals become task states', rootOnly, async (t) => {
 
     const launchFailure = execute(['--name=nouser', '--user=no-such-user-here', '--command=true']);
     t.equal(launchFailure.code, 1);
-    t.match(lastUpdate(launchFailure.stderr), /^Received status update TASK_FAILED for task 'nouser'\n  message: 'Failed to launch container: .*'\n  source: SOURCE_AGENT\n  reason: REASON_CONTAINER_LAUNCH_FAILED\n$/);
+    t.match(lastUpdate(launchFailure.stderr), /^Received status update TASK_DROPPED for task 'nouser'\n  message: 'Failed to create executor directory '.*': Failed to chown directory to 'no-such-user-here': No such user 'no-such-user-here''\n  source: SOURCE_AGENT\n  reason: REASON_EXECUTOR_TERMINATED\n$/);
   });
 });
 
@@ -437,7 +437,7 @@ t.test('a task in a busybox rootfs sees only the rootfs', { skip: rootOnly.skip 
     t.equal(value('devnull'), 'yes', '/dev/null is a device');
     t.equal(value('fd'), '/proc/self/fd', '/dev/fd links to the process fds');
     t.equal(value('proc_sys'), '1', '/proc/sys is read-only');
-    t.equal(value('cwd'), '/');
+    t.equal(value('cwd'), '/mnt/mesos/sandbox', 'the task starts in its sandbox, bound where Mesos binds it');
     t.same(readdirSync(join(rootfs.path, 'dev')), [], 'the /dev mounts stayed in the container');
     t.equal(readFileSync(join(rootfs.path, 'etc', 'hostname'), 'utf8'), 'rootfs\n', "the rootfs's own /etc/hostname is unchanged");
   });

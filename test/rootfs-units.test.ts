@@ -11,6 +11,9 @@ import { parseSeccompProfile, SeccompProfileError } from '../src/agent/seccomp-p
 import { readFileSync } from 'node:fs';
 import { parseLaunchInfo } from '../src/launch/launch-info';
 import { planCommandTask } from '../src/agent/task-info';
+import { buildLaunchInfo } from '../src/agent/launch-info';
+import { DEFAULT_SANDBOX_DIRECTORY, sandboxDirectory } from '../src/agent/sandbox';
+import { MS_BIND, MS_NODEV, MS_REC } from '../native/libc';
 import { commandTask } from './helpers/master-stub';
 
 const EXT4 = 0xef53;
@@ -263,4 +266,28 @@ t.test("a TaskInfo's linux_info.seccomp reaches the plan", async (t) => {
   t.match(planCommandTask(framework, withSeccomp({ unconfined: true }), { agentUser: 'root' }), { seccomp: { unconfined: true } });
   t.match(planCommandTask(framework, withSeccomp({ profile_name: 'mine.json' }), { agentUser: 'root' }), { seccomp: { profileName: 'mine.json' } });
   t.match(planCommandTask(framework, withSeccomp({ profile_name: 3 }), { agentUser: 'root' }), { refused: true, state: 'TASK_ERROR', message: /^Invalid container.linux_info.seccomp/ });
+});
+
+t.test("the sandbox in a root filesystem: bound where --sandbox_directory says, after the container's /dev", async (t) => {
+  const command = { shell: true as const, value: 'true' };
+  const info = buildLaunchInfo({
+    command,
+    environment: [],
+    rootfs: '/r',
+    sandbox: { source: '/work/sandbox', target: '/mnt/mesos/sandbox' },
+    isolateNetwork: false,
+  });
+  const mounts = info['mounts'] as Array<Record<string, unknown>>;
+  const index = mounts.findIndex((mount) => mount['source'] === '/work/sandbox');
+  t.same(mounts[index], { source: '/work/sandbox', target: '/r/mnt/mesos/sandbox', flags: MS_BIND | MS_REC | MS_NODEV });
+  t.ok(index > mounts.findIndex((mount) => mount['target'] === '/r/dev'), 'over the fresh /dev, not under it');
+  t.doesNotThrow(() => parseLaunchInfo(info, 'task'), 'launch takes it');
+  const host = buildLaunchInfo({ command, environment: [], sandbox: { source: '/work/sandbox', target: '/mnt/mesos/sandbox' }, isolateNetwork: false });
+  t.notOk((host['mounts'] as Array<Record<string, unknown>>).some((mount) => mount['source'] === '/work/sandbox'), 'the host filesystem has it where it is');
+
+  t.equal(sandboxDirectory({}), DEFAULT_SANDBOX_DIRECTORY);
+  t.equal(DEFAULT_SANDBOX_DIRECTORY, '/mnt/mesos/sandbox');
+  t.equal(sandboxDirectory({ MESOS_SANDBOX_DIRECTORY: '/data//box/' }), '/data/box');
+  t.throws(() => sandboxDirectory({ MESOS_SANDBOX_DIRECTORY: 'box' }), { message: "The sandbox directory 'box' (--sandbox_directory) is not an absolute path" });
+  t.throws(() => sandboxDirectory({ MESOS_SANDBOX_DIRECTORY: '/x/..' }), { message: "The sandbox directory '/x/..' (--sandbox_directory) can't be the container's root" });
 });

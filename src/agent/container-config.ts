@@ -24,6 +24,8 @@ export interface TaskContainer {
   readonly command: TaskCommand;
   readonly environment: ReadonlyArray<{ readonly name: string; readonly value: string }>;
   readonly rootfs?: string;
+  /** The sandbox and where it is bound in the rootfs. */
+  readonly sandbox?: { readonly source: string; readonly target: string };
   readonly workingDirectory?: string;
   readonly user?: string;
   /**
@@ -52,7 +54,7 @@ export interface TaskContainer {
   readonly cgroups: CgroupPlacement;
   readonly stdout: TaskOutput;
   readonly stderr: TaskOutput;
-  readonly stderrFile?: string;
+  readonly stderrReadable?: number;
   readonly warn: (message: string) => void;
   readonly onStarting?: () => void;
   readonly onRunning?: () => void;
@@ -85,6 +87,7 @@ export function containerConfig(task: TaskContainer): ContainerConfig {
     command: task.command,
     environment: task.environment,
     ...(task.rootfs === undefined ? {} : { rootfs: task.rootfs }),
+    ...(task.sandbox === undefined ? {} : { sandbox: task.sandbox }),
     ...(task.workingDirectory === undefined ? {} : { workingDirectory: task.workingDirectory }),
     ...(task.user === undefined ? {} : { user: task.user }),
     isolateNetwork: task.network.isolated,
@@ -122,7 +125,7 @@ export function containerConfig(task: TaskContainer): ContainerConfig {
     },
     stdout: task.stdout,
     stderr: task.stderr,
-    ...(task.stderrFile === undefined ? {} : { stderrFile: task.stderrFile }),
+    ...(task.stderrReadable === undefined ? {} : { stderrReadable: task.stderrReadable }),
     warn: task.warn,
     ...(task.onStarting === undefined ? {} : { onStarting: task.onStarting }),
     ...(task.onRunning === undefined ? {} : { onRunning: task.onRunning }),

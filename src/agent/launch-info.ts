@@ -4,8 +4,10 @@
 // new pid namespace; with a root filesystem also sysfs, a tmpfs /dev with
 // the basic devices from the host, devpts and /dev/shm; and the container's
 // own /etc/hosts, /etc/hostname and, in a root filesystem, /etc/resolv.conf,
-// bound read-only from the runtime directory). A container that sees the
-// host's files sees the host's cgroup filesystems read-only.
+// bound read-only from the runtime directory; in a root filesystem also
+// the sandbox, bound where the agent's --sandbox_directory says). A
+// container that sees the host's files sees the host's cgroup filesystems
+// read-only.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -49,6 +51,8 @@ export interface LaunchSpec {
   readonly environment: ReadonlyArray<{ readonly name: string; readonly value: string }>;
   /** The real, absolute path of the root filesystem; none means the host's. */
   readonly rootfs?: string;
+  /** The task's sandbox, bound at `target` (a path in the rootfs) when it has one: Mesos's --sandbox_directory. */
+  readonly sandbox?: { readonly source: string; readonly target: string };
   readonly workingDirectory?: string;
   readonly user?: string;
   /** A network namespace of its own (loopback only) rather than the host's. */
@@ -164,6 +168,15 @@ function rootfsMounts(rootfs: string, readOnlyProc: boolean): Mount[] {
 }
 
 /**
+ * The sandbox in a root filesystem, as Mesos's filesystem/linux isolator
+ * binds it (launch makes the missing mount point, inside the root). Device
+ * nodes don't open there, as in the rootfs itself: the sandbox is the host's.
+ */
+function sandboxMount(sandbox: { readonly source: string; readonly target: string }, rootfs: string): Mount {
+  return { source: sandbox.source, target: join(rootfs, sandbox.target), flags: MS_BIND | MS_REC | MS_NODEV };
+}
+
+/**
  * Mesos's network isolators give a container with a hostname of its own
  * these files; the mounts happen in the container's mount namespace (made
  * rslave first), so the host's files stay as they are. launch creates a
@@ -191,6 +204,7 @@ export function buildLaunchInfo(spec: LaunchSpec): JsonObject {
     clone_namespaces: cloneNamespaces(spec.isolateNetwork),
     mounts: [
       ...(spec.rootfs === undefined ? hostFilesystemMounts(spec.readOnlyProc ?? false) : rootfsMounts(spec.rootfs, spec.readOnlyProc ?? true)),
+      ...(spec.rootfs === undefined || spec.sandbox === undefined ? [] : [sandboxMount(spec.sandbox, spec.rootfs)]),
       ...(spec.etcFiles === undefined ? [] : etcMounts(spec.etcFiles, spec.rootfs)),
       ...(spec.rootfs === undefined ? (spec.readOnlyMounts ?? []).map((path): Mount => ({ source: path, target: path, flags: READ_ONLY_BIND })) : []),
     ].map(mountJson),

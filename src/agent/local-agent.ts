@@ -7,7 +7,7 @@
 //   const agent = await LocalAgent.start({ workDir: '/var/lib/agent' }, master.register);
 //   // the master calls agent.runTask(framework, task), agent.killTask(...), ...
 //   await agent.close();
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { hostname as osHostname, userInfo } from 'node:os';
 import type { Agent, AgentLink, AgentRegistration } from '../master/agents';
 import type { FrameworkInfo, KillPolicy, Resource, TaskInfo, TaskState } from '../master/types';
@@ -30,6 +30,7 @@ import { Container } from './supervision/container';
 import { type CommandPlan, DEFAULT_KILL_GRACE_PERIOD_MS, durationMs, planCommandTask } from './task-info';
 import { terminalUpdate } from './terminal-update';
 import { taskEnvironment } from './task-environment';
+import { makeSandbox, sandboxDirectory, type SandboxOutput } from './sandbox';
 import { type StatusFields, taskStatus, terminalFields } from './task-status';
 import { randomUuid } from './uuid';
 import { agentCgroups, cgroupsRootFor, lockWorkDir, recordCgroup, removeLeftovers, type WorkDir, workDirOf } from './work-dir';
@@ -62,7 +63,7 @@ export interface LocalAgentOptions {
   readonly network?: 'host' | 'isolated';
   /** Where every task's stdout and stderr go, instead of the files in its sandbox (fds this agent's process holds). */
   readonly taskOutput?: { readonly stdout: number; readonly stderr: number };
-  /** Where the agent's own Mesos flags are read (MESOS_ISOLATION, MESOS_*_CAPABILITIES, MESOS_SECCOMP_*, MESOS_IMAGE_PROVISIONER_BACKEND); default process.env. */
+  /** Where the agent's own Mesos flags are read (MESOS_ISOLATION, MESOS_*_CAPABILITIES, MESOS_SECCOMP_*, MESOS_IMAGE_PROVISIONER_BACKEND, MESOS_SANDBOX_DIRECTORY); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /** Take ROOTFS_LABEL: a task may name a directory of this machine as its root filesystem. */
   readonly rootfsLabel?: boolean;
@@ -103,6 +104,8 @@ interface Run {
   stackedRootfs?: boolean;
   /** Its image is being provisioned: no container yet. */
   pulling?: boolean;
+  /** Its sandbox's stdout and stderr, open from the sandbox's making until its end (none with the agent's taskOutput). */
+  output?: SandboxOutput;
 }
 
 /** What a test or an operator can see of a task. */
@@ -140,6 +143,8 @@ export class LocalAgent implements Agent {
     private readonly networks: CniNetworks | undefined,
     private readonly defaults: ContainerDefaults,
     private readonly rootfsStep: RootfsStep,
+    /** Where a task in a root filesystem finds its sandbox. */
+    private readonly sandboxDirectory: string,
   ) {
     this.warn = options.warn ?? ((message) => complain(message));
     this.registration = {
@@ -183,8 +188,9 @@ export class LocalAgent implements Agent {
       const resources = agentResources(options.resources ?? process.env['MESOS_RESOURCES'], workDir.root, options.probe ?? machineProbe, warn);
       const env = options.env ?? process.env;
       const defaults = containerDefaults(env);
+      const sandboxDir = sandboxDirectory(env);
       const rootfsStep = RootfsStep.start(workDir.provisionerDir, env, warn);
-      const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources, networks, defaults, rootfsStep);
+      const agent = new LocalAgent(options, workDir, cgroupsRoot, release, resources, networks, defaults, rootfsStep, sandboxDir);
       agent.link = register(agent.registration, agent);
       return agent;
     } catch (error) {
@@ -251,6 +257,17 @@ export class LocalAgent implements Agent {
       return;
     }
     run.gracePeriodMs = plan.gracePeriodMs;
+    const sandbox = makeSandbox(run.sandbox, plan.user, this.options.taskOutput === undefined);
+    if ('problem' in sandbox) {
+      this.finish(run, {
+        state: hasCapability(framework, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST',
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_EXECUTOR_TERMINATED',
+        message: sandbox.problem,
+      });
+      return;
+    }
+    if (sandbox.output !== undefined) run.output = sandbox.output;
     if (plan.image === undefined) this.launch(run, plan);
     else void this.pullThenLaunch(run, plan, plan.image);
   }
@@ -420,17 +437,8 @@ export class LocalAgent implements Agent {
       return;
     }
     if (networks !== undefined) run.networks = networks;
-    let stdout: number | undefined;
-    let stderr: number | undefined;
-    const given = this.options.taskOutput;
-    try {
-      mkdirSync(run.sandbox, { recursive: true });
-      stdout = given === undefined ? openSync(`${run.sandbox}/stdout`, 'a', 0o644) : given.stdout;
-      stderr = given === undefined ? openSync(`${run.sandbox}/stderr`, 'a', 0o644) : given.stderr;
-    } catch (error) {
-      if (given === undefined) for (const fd of [stdout, stderr]) if (fd !== undefined) closeSync(fd);
-      return launchFailed(`Failed to create sandbox '${run.sandbox}': ${(error as Error).message}`);
-    }
+    // The agent's own fds, or the sandbox's files, opened as the sandbox was made.
+    const { stdout, stderr } = this.options.taskOutput ?? run.output!;
     try {
       const config = containerConfig({
         containerId,
@@ -442,13 +450,16 @@ export class LocalAgent implements Agent {
             frameworkId,
             executorId: taskId,
             sandbox: run.sandbox,
+            ...(rootfs === undefined ? {} : { sandboxInContainer: this.sandboxDirectory }),
             agentId: this.agentId,
             role: framework.roles?.[0] ?? framework.role ?? '*',
           },
           run.networks === undefined ? plan.environment : [...run.networks.environment, ...plan.environment],
         ),
-        // In a root filesystem of its own the task starts at its root: the sandbox is not in there.
-        ...(rootfs === undefined ? { workingDirectory: run.sandbox } : { rootfs, ...(plan.workingDirectory === undefined ? {} : { workingDirectory: plan.workingDirectory }) }),
+        // In a root filesystem of its own the task starts where its image says, else in its sandbox there, as Mesos's.
+        ...(rootfs === undefined
+          ? { workingDirectory: run.sandbox }
+          : { rootfs, sandbox: { source: run.sandbox, target: this.sandboxDirectory }, workingDirectory: plan.workingDirectory ?? this.sandboxDirectory }),
         ...(plan.user === undefined ? {} : { user: plan.user }),
         // Without a network of its own (CNI, or the agent's 'isolated'), the host's network and hostname, as Mesos's agent.
         network: run.networks?.network ?? (isolated ? { isolated: true, hostname: containerId } : { isolated: false }),
@@ -462,7 +473,7 @@ export class LocalAgent implements Agent {
         cgroups: { name: containerId, root: this.cgroupsRoot, onRoot: (path) => recordCgroup(this.workDir, path) },
         stdout,
         stderr,
-        ...(given === undefined ? { stderrFile: `${run.sandbox}/stderr` } : {}),
+        ...(run.output === undefined ? {} : { stderrReadable: run.output.stderr }),
         warn: this.warn,
         onStarting: () => this.send(run, { state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' }),
         onRunning: () => this.send(run, { state: 'TASK_RUNNING', source: 'SOURCE_EXECUTOR' }),
@@ -473,11 +484,8 @@ export class LocalAgent implements Agent {
       this.finish(run, { state: 'TASK_ERROR', source: 'SOURCE_AGENT', reason: 'REASON_TASK_INVALID', message: error.message });
       return;
     } finally {
-      // The helper has its own copies.
-      if (given === undefined) {
-        closeSync(stdout!);
-        closeSync(stderr!);
-      }
+      // The helper has its own copy; stderr is read back at the end.
+      run.output?.closeStdout();
     }
     void run.container.ended.then((end) => this.finish(run, terminalFields(terminalUpdate(end))));
   }
@@ -532,6 +540,7 @@ export class LocalAgent implements Agent {
 
   /** The task's terminal update; the task is forgotten once it is acknowledged (or its framework is gone). */
   private finish(run: Run, update: StatusFields): void {
+    run.output?.close();
     if (run.stackedRootfs === true) {
       // The container is gone: its writable layer goes too.
       run.stackedRootfs = false;

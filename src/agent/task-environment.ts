@@ -8,6 +8,8 @@ export interface ExecutorIds {
   readonly frameworkId: string;
   readonly executorId: string;
   readonly sandbox: string;
+  /** The sandbox as a task in a root filesystem of its own sees it (MESOS_SANDBOX; MESOS_DIRECTORY stays the agent's path). */
+  readonly sandboxInContainer?: string;
   readonly agentId: string;
   readonly role: string;
 }
@@ -26,7 +28,7 @@ export function taskEnvironment(
   values.set('MESOS_FRAMEWORK_ID', ids.frameworkId);
   values.set('MESOS_EXECUTOR_ID', ids.executorId);
   values.set('MESOS_DIRECTORY', ids.sandbox);
-  values.set('MESOS_SANDBOX', ids.sandbox);
+  values.set('MESOS_SANDBOX', ids.sandboxInContainer ?? ids.sandbox);
   values.set('MESOS_SLAVE_ID', ids.agentId);
   values.set('MESOS_CHECKPOINT', '0');
   for (const { name, value } of own) values.set(name, value);

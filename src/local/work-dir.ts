@@ -15,7 +15,7 @@
 // could remove its fresh directory (SIGKILL) leaves it behind, its
 // containers' cgroups recorded in it: the next cluster to start removes
 // it, and kills what still runs in those cgroups.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { reasonOf } from '../../native/libc';
 import { createPidFile, livePid } from '../agent/pid-file';
@@ -58,6 +58,9 @@ function freshUnder(parent: string): { root: string; parents: string[] } {
     const parents = [...new Set([parent, dirname(parent), ...made])].sort((a, b) => b.length - a.length);
     try {
       const root = mkdtempSync(join(parent, FRESH_PREFIX));
+      // Open to pass through, as Mesos's work dir: a task of another user
+      // reaches its sandbox (0750, its own) by its path.
+      chmodSync(root, 0o755);
       createPidFile(join(root, OWNER_FILE));
       return { root, parents };
     } catch (error) {

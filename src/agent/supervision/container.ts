@@ -41,8 +41,8 @@ export interface ContainerConfig {
   readonly limits: CgroupLimits;
   readonly stdout: TaskOutput;
   readonly stderr: TaskOutput;
-  /** The file the container's stderr goes to, if it is one: the helper's last words are read there. */
-  readonly stderrFile?: string;
+  /** A descriptor, open for reading, of the file the container's stderr goes to, if it is one: the helper's last words are read there (the caller closes it). */
+  readonly stderrReadable?: number;
   readonly warn: (message: string) => void;
   /**
    * Steps between the helper's start and its go-ahead, given the helper's
@@ -311,7 +311,7 @@ export class Container {
 
   /** The helper's last line on stderr, when it goes to a file. */
   private helperWords(): string | undefined {
-    return this.config.stderrFile === undefined ? undefined : lastLine(this.config.stderrFile);
+    return this.config.stderrReadable === undefined ? undefined : lastLine(this.config.stderrReadable);
   }
 
   private endOf(exit: Exit, notified: NotifyState): ContainerEnd {
