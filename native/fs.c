@@ -475,24 +475,6 @@ FS_FUNCTION(apply_layer) {
   return outcome(env, result);
 }
 
-// remove_tree(directory, name): removes the entry `name` of the agent's own
-// `directory` and all it holds, through directory fds, following no link;
-// nothing there is not an error.
-FS_FUNCTION(remove_tree) {
-  Call call = begin(env, info);
-  char *directory = arg_path(&call, 0);
-  char *name = arg_path(&call, 1);
-  if (call.failed || strchr(name, '/') != NULL) {
-    free(directory), free(name);
-    return bad_arguments(env);
-  }
-  int dir = open_own_directory(directory);
-  int result = dir == -1 ? (errno == ENOENT ? 0 : -1) : remove_if_there(dir, name);
-  if (dir != -1) close_keeping_errno(dir);
-  free(directory), free(name);
-  return outcome(env, result);
-}
-
 // move_by_copy(oldDir, oldName, newDir, newName): rename(2) for when the
 // two are on different filesystems: what `mv` does (copy, then remove the
 // original), but through the directory fds, never following a symlink, so

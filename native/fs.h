@@ -33,7 +33,6 @@ FS_FUNCTION(symlinkat);
 FS_FUNCTION(renameat2);
 FS_FUNCTION(move_by_copy);
 FS_FUNCTION(apply_layer);
-FS_FUNCTION(remove_tree);
 FS_FUNCTION(mknod_at);
 FS_FUNCTION(open_tree);
 FS_FUNCTION(move_mount);

@@ -243,6 +243,41 @@ t.test("what a task puts in its sandbox's place of stderr is never opened by the
   t.match(after, { state: 'TASK_FINISHED', stdout: 'served\n' }, 'the agent goes on');
 });
 
+t.test("a rootfs task's sandbox is root's alone on the host: a set-uid file it makes there serves no host user", rootOnly, async (t) => {
+  const rootfs = makeBusyboxRootfs();
+  t.teardown(rootfs.remove);
+  const stub = new MasterStub(true);
+  const workDir = testDir(t, 'agent-rootfs-');
+  chmodSync(workDir, 0o755);
+  const agent = await startAgent(t, stub, { workDir, rootfsLabel: true });
+  agent.runTask(framework('F'), rootfsTask('planter', rootfs.path, 'cp /bin/busybox "$MESOS_SANDBOX/p" && chmod 4755 "$MESOS_SANDBOX/p" && chmod 755 "$MESOS_SANDBOX" && echo planted'));
+  const sandbox = agent.taskView('F', 'planter')!.sandbox;
+  t.match(await ended(stub, sandbox, 'planter'), { state: 'TASK_FINISHED', stdout: 'planted\n' });
+  t.equal(lstatSync(join(sandbox, '..')).mode & 0o777, 0o700, 'the directory above the sandbox is root\'s alone');
+  const asNobody = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', join(sandbox, 'p'), 'id', '-u'], { encoding: 'utf8' });
+  t.not(asNobody.status, 0, 'a host user can not reach it');
+  t.notMatch(asNobody.stdout, /^0$/m);
+});
+
+t.test('a tree too deep for a recursive removal, in the sandbox and in the writable layer, still goes', rootOnly, async (t) => {
+  const rootfs = makeBusyboxRootfs();
+  t.teardown(rootfs.remove);
+  const workDir = testDir(t, 'agent-rootfs-');
+  const stub = new MasterStub(true);
+  const agent = await startAgent(t, stub, { workDir, rootfsLabel: true });
+  // 3,001 levels: two chains of 1,500, the one moved to the bottom of the other (a shell can't cd past PATH_MAX).
+  const chain = 'i=0; while [ $i -lt 1500 ]; do mkdir d && cd d || exit 1; i=$((i+1)); done';
+  const deep = (where: string) => `cd ${where} && mkdir x y && (cd x && ${chain}) && (cd y && ${chain} && mv ${where}/x .)`;
+  const end = await launch(stub, agent, rootfsTask('deep', rootfs.path, `(${deep('"$MESOS_SANDBOX"')}) && (${deep('/tmp')}) && echo deep`));
+  t.match(end, { state: 'TASK_FINISHED', stdout: 'deep\n' });
+  await agent.taskEnded('F', 'deep');
+  t.same(readdirSync(join(workDir, 'provisioner', 'containers')), [], 'the writable layer went with the container');
+  await agent.close();
+  // startAgent fails the test on any warning: the sandboxes go without one.
+  await startAgent(t, new MasterStub(true), { workDir, rootfsLabel: true });
+  t.notOk(existsSync(join(workDir, 'slaves')), "the next start removed the sandboxes");
+});
+
 /** Runs one task in a rootfs under an agent with `env`, and returns how it ended. */
 async function runIn(t: Test, env: NodeJS.ProcessEnv, command: string, options: { rootfs?: boolean; rootfsPath?: string; more?: Partial<TaskInfo> } = {}) {
   const stub = new MasterStub(true);

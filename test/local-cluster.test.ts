@@ -5,7 +5,7 @@
 // made; several agents, each in agents/<i>/; start failures in one line,
 // with nothing left.
 import t, { type Test } from 'tap';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { LocalCluster, type LocalClusterOptions } from '../src/local/cluster';
@@ -115,6 +115,24 @@ t.test('without a work directory: a fresh one under TMPDIR/mesos/work, removed w
   t.ok(existsSync(two.workDir), "another cluster's stays");
   await two.stop();
   t.same(readdirSync(temp), [], 'the parents it made went with the last one');
+});
+
+t.test("TMPDIR/mesos or TMPDIR/mesos/work that isn't ours alone is refused: whoever else can write there could swap the fresh directory", rootOnly, async (t) => {
+  const temp = testDir(t, 'local-tmp-');
+  chmodSync(temp, 0o1777);
+  mkdirSync(join(temp, 'mesos/work'), { recursive: true });
+  chownSync(join(temp, 'mesos'), 65534, 65534);
+  await t.rejects(LocalCluster.start({ port: 0, env: { TMPDIR: temp } }), {
+    message: `Failed to create a work directory under '${temp}/mesos/work': '${temp}/mesos' is not ours alone (owner 65534, mode 755): remove it, or give a work directory`,
+  });
+  chownSync(join(temp, 'mesos'), 0, 0);
+  chmodSync(join(temp, 'mesos/work'), 0o777);
+  await t.rejects(LocalCluster.start({ port: 0, env: { TMPDIR: temp } }), { message: /'.*\/mesos\/work' is not ours alone \(owner 0, mode 777\)/ });
+  t.same(readdirSync(join(temp, 'mesos/work')), [], 'nothing made there');
+  chmodSync(join(temp, 'mesos/work'), 0o755);
+  const cluster = await testCluster(t, { env: { TMPDIR: temp }, numAgents: 0 });
+  t.equal(statSync(cluster.workDir).mode & 0o777, 0o755, "the fresh directory is open to pass through, as Mesos's work dir");
+  await cluster.stop();
 });
 
 t.test('MESOS_NUM_SLAVES agents, each in agents/<i>/, each registered', rootOnly, async (t) => {

@@ -13,7 +13,7 @@ import { parseLaunchInfo } from '../src/launch/launch-info';
 import { planCommandTask } from '../src/agent/task-info';
 import { buildLaunchInfo } from '../src/agent/launch-info';
 import { DEFAULT_SANDBOX_DIRECTORY, sandboxDirectory } from '../src/agent/sandbox';
-import { MS_BIND, MS_NODEV, MS_REC } from '../native/libc';
+import { MS_BIND, MS_NODEV, MS_NOSUID, MS_REC } from '../native/libc';
 import { commandTask } from './helpers/master-stub';
 
 const EXT4 = 0xef53;
@@ -279,7 +279,7 @@ t.test("the sandbox in a root filesystem: bound where --sandbox_directory says, 
   });
   const mounts = info['mounts'] as Array<Record<string, unknown>>;
   const index = mounts.findIndex((mount) => mount['source'] === '/work/sandbox');
-  t.same(mounts[index], { source: '/work/sandbox', target: '/r/mnt/mesos/sandbox', flags: MS_BIND | MS_REC | MS_NODEV });
+  t.same(mounts[index], { source: '/work/sandbox', target: '/r/mnt/mesos/sandbox', flags: MS_BIND | MS_REC | MS_NODEV | MS_NOSUID });
   t.ok(index > mounts.findIndex((mount) => mount['target'] === '/r/dev'), 'over the fresh /dev, not under it');
   t.doesNotThrow(() => parseLaunchInfo(info, 'task'), 'launch takes it');
   const host = buildLaunchInfo({ command, environment: [], sandbox: { source: '/work/sandbox', target: '/mnt/mesos/sandbox' }, isolateNetwork: false });

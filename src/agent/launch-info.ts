@@ -169,11 +169,12 @@ function rootfsMounts(rootfs: string, readOnlyProc: boolean): Mount[] {
 
 /**
  * The sandbox in a root filesystem, as Mesos's filesystem/linux isolator
- * binds it (launch makes the missing mount point, inside the root). Device
- * nodes don't open there, as in the rootfs itself: the sandbox is the host's.
+ * binds it (launch makes the missing mount point, inside the root). The
+ * sandbox is the host's: no device node opens there and no set-id bit
+ * counts (the agent also keeps the host's way to it to root alone).
  */
 function sandboxMount(sandbox: { readonly source: string; readonly target: string }, rootfs: string): Mount {
-  return { source: sandbox.source, target: join(rootfs, sandbox.target), flags: MS_BIND | MS_REC | MS_NODEV };
+  return { source: sandbox.source, target: join(rootfs, sandbox.target), flags: MS_BIND | MS_REC | MS_NODEV | MS_NOSUID };
 }
 
 /**

@@ -257,7 +257,10 @@ export class LocalAgent implements Agent {
       return;
     }
     run.gracePeriodMs = plan.gracePeriodMs;
-    const sandbox = makeSandbox(run.sandbox, plan.user, this.options.taskOutput === undefined);
+    const sandbox = makeSandbox(run.sandbox, plan.user, {
+      withOutput: this.options.taskOutput === undefined,
+      inRootfs: plan.rootfs !== undefined || plan.image !== undefined,
+    });
     if ('problem' in sandbox) {
       this.finish(run, {
         state: hasCapability(framework, 'PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST',

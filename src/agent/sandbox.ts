@@ -3,9 +3,9 @@
 // with a root filesystem of its own sees it where the agent's
 // --sandbox_directory (MESOS_SANDBOX_DIRECTORY) says, which MESOS_SANDBOX
 // tells it.
-import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync } from 'node:fs';
-import { join, posix } from 'node:path';
-import { getpwnam, reasonOf } from '../../native/libc';
+import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
+import { dirname, join, posix } from 'node:path';
+import { getpwnam, reasonOf, strerror } from '../../native/libc';
 
 export const DEFAULT_SANDBOX_DIRECTORY = '/mnt/mesos/sandbox';
 
@@ -60,36 +60,50 @@ const OUTPUT_FLAGS = constants.O_APPEND | constants.O_CREAT | constants.O_EXCL |
  * stdout and stderr files when `withOutput`. The files are made and opened
  * before the sandbox is given to the user: from then on, a name in it is
  * the task's to change. The user is the host's: the sandbox is the host's
- * directory. Returns Mesos's words for what failed, if anything.
+ * directory. For a task in a root filesystem of its own (`inRootfs`), the
+ * directory above is root's alone: such a task reaches its sandbox through
+ * its bind, and what it makes there as root (a set-uid file, a device
+ * node) is out of every other host user's reach. Returns Mesos's words for
+ * what failed, if anything, and then leaves nothing.
  */
-export function makeSandbox(path: string, user: string | undefined, withOutput: boolean): { output?: SandboxOutput } | { problem: string } {
-  const failed = (why: string) => ({ problem: `Failed to create executor directory '${path}': ${why}` });
+export function makeSandbox(path: string, user: string | undefined, options: { withOutput: boolean; inRootfs: boolean }): { output?: SandboxOutput } | { problem: string } {
   const opened: number[] = [];
+  const undo = (why: string) => {
+    for (const fd of opened) closeSync(fd);
+    rmSync(path, { recursive: true, force: true });
+    return { problem: `Failed to create executor directory '${path}': ${why}` };
+  };
   try {
     mkdirSync(path, { recursive: true });
+    if (options.inRootfs) chmodSync(dirname(path), 0o700);
     chmodSync(path, 0o750);
-    if (withOutput) {
+    if (options.withOutput) {
       opened.push(openSync(join(path, 'stdout'), OUTPUT_FLAGS | constants.O_WRONLY, 0o644));
       opened.push(openSync(join(path, 'stderr'), OUTPUT_FLAGS | constants.O_RDWR, 0o644));
     }
   } catch (error) {
-    for (const fd of opened) closeSync(fd);
-    return failed(`Failed to create directory: ${(error as Error).message}`);
+    return undo(`Failed to create directory: ${wordsOf(error)}`);
   }
-  let problem: string | undefined;
   if (user !== undefined) {
+    let entry;
     try {
-      const entry = getpwnam(user);
-      if (entry === undefined) problem = `No such user '${user}'`;
-      else chownSync(path, entry.uid, entry.gid);
+      entry = getpwnam(user);
     } catch (error) {
-      problem = `Failed to chown: ${reasonOf(error)}`;
+      return undo(`Failed to chown directory to '${user}': ${reasonOf(error)}`);
     }
-  }
-  if (problem !== undefined) {
-    for (const fd of opened) closeSync(fd);
-    return failed(`Failed to chown directory to '${user}': ${problem}`);
+    if (entry === undefined) return undo(`Failed to chown directory to '${user}': No such user '${user}'`);
+    try {
+      chownSync(path, entry.uid, entry.gid);
+    } catch (error) {
+      return undo(`Failed to chown directory to '${user}': ${wordsOf(error)}`);
+    }
   }
   const [stdout, stderr] = opened;
   return stdout === undefined || stderr === undefined ? {} : { output: new SandboxOutput(stdout, stderr) };
+}
+
+/** strerror's words for a failed call of Node's, as stout gives them. */
+function wordsOf(error: unknown): string {
+  const errno = (error as NodeJS.ErrnoException).errno;
+  return typeof errno === 'number' ? strerror(-errno) : (error as Error).message;
 }

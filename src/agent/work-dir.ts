@@ -15,6 +15,7 @@
 // its runtime directories and its sandboxes.
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { removeTaskTree } from './remove-tree';
 import { join } from 'node:path';
 import { findHierarchy, readMounts, readOwnCgroups, type Controller } from './cgroups/hierarchies';
 import { destroyTree } from './cgroups/tree';
@@ -115,7 +116,16 @@ export async function removeLeftovers(workDir: WorkDir, cgroupsRoot: string): Pr
       failures.push(`Failed to remove '${join(workDir.runtimeDir, name)}': ${(error as Error).message}`);
     }
   }
-  if (existsSync(workDir.sandboxes)) rmSync(workDir.sandboxes, { recursive: true, force: true });
+  // A process of a task's user may still be about while its cgroups stay: its sandbox stays too.
+  if (failures.length > 0) {
+    failures.push(`Kept the sandboxes under '${workDir.sandboxes}': what ran there may not all be gone`);
+  } else {
+    try {
+      removeTaskTree(workDir.sandboxes);
+    } catch (error) {
+      failures.push((error as Error).message);
+    }
+  }
   // Overlays were mounted in their containers' own mount namespaces, gone with them: only files are left.
   if (existsSync(workDir.provisionerDir)) failures.push(...removeRootfsLeftovers(realpathSync(workDir.provisionerDir), hostBackendSystem));
   return failures;

@@ -15,10 +15,11 @@
 // could remove its fresh directory (SIGKILL) leaves it behind, its
 // containers' cgroups recorded in it: the next cluster to start removes
 // it, and kills what still runs in those cgroups.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { reasonOf } from '../../native/libc';
 import { createPidFile, livePid } from '../agent/pid-file';
+import { removeTaskTree } from '../agent/remove-tree';
 import { cgroupsRootFor, lockWorkDir, removeLeftovers, workDirOf } from '../agent/work-dir';
 
 const FRESH_PREFIX = 'local-';
@@ -51,16 +52,42 @@ function madeChain(first: string | undefined, last: string): string[] {
   }
 }
 
+/**
+ * Refuses `<TMPDIR>/mesos` and `<TMPDIR>/mesos/work` unless they are ours
+ * alone: whoever else may rename or replace what is in them could swap the
+ * fresh directory for a link under our hands (TMPDIR is everyone's).
+ */
+function checkOurOwn(parent: string): void {
+  const uid = process.getuid?.() ?? 0;
+  for (const path of [dirname(parent), parent]) {
+    const stat = lstatSync(path);
+    if (!stat.isDirectory()) throw new Error(`'${path}' is not a directory`);
+    const othersWrite = (stat.mode & 0o022) !== 0 && (stat.mode & 0o1000) === 0;
+    if (stat.uid !== uid || othersWrite) {
+      throw new Error(`'${path}' is not ours alone (owner ${stat.uid}, mode ${(stat.mode & 0o7777).toString(8)}): remove it, or give a work directory`);
+    }
+  }
+}
+
+/** Open to pass through, as Mesos's work dir: a task of another user reaches its sandbox (0750, its own) by its path. */
+function openToPassThrough(root: string): void {
+  const fd = openSync(root, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    fchmodSync(fd, 0o755);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A fresh directory under `parent` (Mesos's default), and the parents to remove once empty, deepest first. */
 function freshUnder(parent: string): { root: string; parents: string[] } {
   for (let attempt = 0; ; attempt++) {
-    const made = madeChain(mkdirSync(parent, { recursive: true }), parent);
+    const made = madeChain(mkdirSync(parent, { recursive: true, mode: 0o755 }), parent);
+    checkOurOwn(parent);
     const parents = [...new Set([parent, dirname(parent), ...made])].sort((a, b) => b.length - a.length);
     try {
       const root = mkdtempSync(join(parent, FRESH_PREFIX));
-      // Open to pass through, as Mesos's work dir: a task of another user
-      // reaches its sandbox (0750, its own) by its path.
-      chmodSync(root, 0o755);
+      openToPassThrough(root);
       createPidFile(join(root, OWNER_FILE));
       return { root, parents };
     } catch (error) {
@@ -100,7 +127,7 @@ export function prepareWorkDir(given: string | undefined, agents: number, env: N
     agentRuntimeDir: (index) => join(root, 'agents', String(index), 'run'),
     remove() {
       if (!fresh) return;
-      rmSync(root, { recursive: true, force: true });
+      removeTaskTree(root);
       removeEmpty(parents);
     },
   };
@@ -182,7 +209,7 @@ export async function removeAbandoned(env: NodeJS.ProcessEnv): Promise<string[]>
     }
     if (failures.length > before) continue;
     try {
-      rmSync(root, { recursive: true, force: true });
+      removeTaskTree(root);
     } catch (error) {
       failures.push(`Failed to remove the abandoned work directory '${root}': ${reasonOf(error)}`);
     }

@@ -7,6 +7,7 @@ import { closeSync, constants, fchmodSync, fchownSync, fstatSync, lstatSync, mkd
 import { tmpdir } from 'node:os';
 import { basename, dirname } from 'node:path';
 import * as libc from '../../../../native/libc';
+import { removeTaskTree } from '../../remove-tree';
 import type { BackendSystem } from './index';
 import type { EtcKind } from './plan';
 
@@ -130,6 +131,7 @@ export const hostBackendSystem: BackendSystem = {
     }
   },
   removeTree(path) {
-    libc.removeTree(dirname(path), basename(path));
+    // The writable layer is the task's, however deep it made it.
+    removeTaskTree(path);
   },
 };
