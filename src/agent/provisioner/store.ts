@@ -20,6 +20,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { checkDigest, digestHex, DigestError } from './digest';
 import type { Descriptor } from './manifest';
+import { markTopDirectory } from './top-directory';
 import { unpackStream } from './unpack';
 
 export interface LayerRecord {
@@ -52,7 +53,11 @@ const isAlive = (pid: number): boolean => {
 export class ImageStore {
   private readonly inflight = new Map<string, Promise<string>>();
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    /** staging/ marked as the top of unrelated trees (or the mark tried), before a layer is made there. */
+    private readonly stagingMarked: Promise<void>,
+  ) {}
 
   /** Opens (making it when missing) the store at `dir`; drops what dead processes left in staging/. */
   static open(dir: string): ImageStore {
@@ -62,7 +67,7 @@ export class ImageStore {
       const pid = Number(name.split('-')[0]);
       if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) rmSync(join(staging, name), { recursive: true, force: true });
     }
-    return new ImageStore(dir);
+    return new ImageStore(dir, markTopDirectory(staging));
   }
 
   blobPath(digest: string): string {
@@ -196,6 +201,7 @@ export class ImageStore {
   }
 
   private async pullLayer(descriptor: Descriptor, diffId: string | undefined, open: () => Promise<Readable>): Promise<string> {
+    await this.stagingMarked;
     const stage = this.stage();
     try {
       const rootfs = join(stage, 'rootfs');
