@@ -2,7 +2,7 @@
 // and platforms, auth challenges and docker configs, the image config
 // applied to a command, the tar reader.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -285,4 +285,19 @@ t.test('a directory is marked as the top of unrelated trees where its filesystem
   if (listed.status !== 0) t.comment(`no flags here (${listed.stderr.trim() || 'no lsattr'}): only the failure is checked`);
   else t.match(listed.stdout.split(' ')[0], /T/);
   await markTopDirectory(join(dir, 'missing'));
+});
+
+t.test('a chattr that hangs holds the mark up no longer than its timeout', async (t) => {
+  const dir = testDir(t, 'mc-store-');
+  mkdirSync(join(dir, 'bin'));
+  writeFileSync(join(dir, 'bin', 'chattr'), `#!/bin/sh\nexec ${execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim()} 30\n`, { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = join(dir, 'bin');
+  t.teardown(() => {
+    process.env.PATH = path;
+  });
+  const started = Date.now();
+  await markTopDirectory(dir, 200);
+  const waited = Date.now() - started;
+  t.ok(waited >= 200 && waited < 5000, `resolved once the timeout passed (${waited} ms)`);
 });

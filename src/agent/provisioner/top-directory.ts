@@ -10,11 +10,20 @@
 // nothing changes but the speed.
 import { spawn } from 'node:child_process';
 
-/** Sets the flag on `dir`; resolves once tried, whatever came of it. */
-export function markTopDirectory(dir: string): Promise<void> {
+/** Sets the flag on `dir`; resolves once tried, whatever came of it (after `timeoutMs` at most). */
+export function markTopDirectory(dir: string, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve) => {
     const child = spawn('chattr', ['+T', dir], { stdio: 'ignore' });
-    child.once('error', () => resolve());
-    child.once('close', () => resolve());
+    // A hint is not worth a pull waiting on a program that hangs.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, timeoutMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    child.once('error', done);
+    child.once('close', done);
   });
 }
