@@ -2,11 +2,13 @@
 # A cold pull of a multi-layer image into the provider's store (download,
 # verify, extract every layer), side by side with `skopeo copy` of the same
 # image to a directory (download and verify only: the issue's yardstick),
-# and with `skopeo copy` to an OCI layout followed by `umoci unpack` (the
-# same work as ours done by those tools), all from Debian's docker-registry
-# on 127.0.0.1. The image is busybox and layers of this machine's own files
-# from /usr. Prints hyperfine's summary and the ratios of the medians (the
-# target against skopeo copy to dir: at most 1.2x).
+# with `skopeo copy` to an OCI layout followed by `umoci unpack` (the
+# same work as ours done by those tools), and with two floors of any pull
+# in a fresh node (every layer downloaded and verified; then decompressed
+# too, nothing written), all from Debian's docker-registry on 127.0.0.1.
+# The image is busybox and layers of this machine's own files from /usr.
+# Prints hyperfine's summary and the ratios of the medians (the target
+# against skopeo copy to dir: at most 1.2x).
 #
 # Needs root (layers keep owners), a built package (npm run build),
 # docker-registry, skopeo, umoci, hyperfine. Settings from the environment:
@@ -68,16 +70,25 @@ hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/result.json" \
   --prepare "rm -rf $work/store $work/dir $work/oci $work/bundle" \
   --command-name 'provision (cold pull into the store)' "node dist/bench-pull.js pull $work/store http://127.0.0.1:$port bench/image:v1" \
   --command-name 'skopeo copy to dir:' "skopeo --insecure-policy copy --quiet --src-tls-verify=false docker://127.0.0.1:$port/bench/image:v1 dir:$work/dir" \
-  --command-name 'skopeo copy to oci: + umoci unpack' "bash -c 'skopeo --insecure-policy copy --quiet --src-tls-verify=false docker://127.0.0.1:$port/bench/image:v1 oci:$work/oci:v1 && umoci unpack --image $work/oci:v1 $work/bundle >/dev/null'"
+  --command-name 'skopeo copy to oci: + umoci unpack' "bash -c 'skopeo --insecure-policy copy --quiet --src-tls-verify=false docker://127.0.0.1:$port/bench/image:v1 oci:$work/oci:v1 && umoci unpack --image $work/oci:v1 $work/bundle >/dev/null'" \
+  --command-name 'floor: download and verify in node' "node dist/bench-pull.js floor download http://127.0.0.1:$port bench/image:v1 $work/floor-download" \
+  --command-name 'floor: download, verify and gunzip in node' "node dist/bench-pull.js floor gunzip http://127.0.0.1:$port bench/image:v1 $work/floor-gunzip"
 
 node -e '
-  const { results } = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const [ours, skopeo, umoci] = results;
+  const { readFileSync } = require("fs");
+  const { results } = JSON.parse(readFileSync(process.argv[1], "utf8"));
+  const [ours, skopeo, umoci, download, gunzip] = results;
   const ms = (result) => `${(result.median * 1000).toFixed(0)} ms`;
+  const ratio = (result) => `${(result.median / skopeo.median).toFixed(2)}x`;
+  const inside = (file) => {
+    const times = readFileSync(file, "utf8").trim().split("\n").map(Number).sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
+  };
+  const pull = inside(process.argv[2]);
   console.log(`median: provision ${ms(ours)}, skopeo copy to dir: ${ms(skopeo)}, skopeo copy + umoci unpack ${ms(umoci)}`);
-  console.log(`provision / skopeo copy to dir: ${(ours.median / skopeo.median).toFixed(2)}x (target: at most 1.2x)`);
+  console.log(`provision / skopeo copy to dir: ${ratio(ours)} (target: at most 1.2x)`);
   console.log(`provision / (skopeo copy + umoci unpack): ${(ours.median / umoci.median).toFixed(2)}x`);
-  const inside = require("fs").readFileSync(process.argv[2], "utf8").trim().split("\n").map(Number).sort((a, b) => a - b);
-  const median = inside[Math.floor(inside.length / 2)];
-  console.log(`the pull itself, in the process (no Node start): median ${median.toFixed(0)} ms, ${(median / 1000 / skopeo.median).toFixed(2)}x skopeo copy to dir:`);
-' "$work/result.json" "$work/pull-times"
+  console.log(`the pull itself, in the process (no Node start): median ${pull.toFixed(0)} ms, ${(pull / 1000 / skopeo.median).toFixed(2)}x skopeo copy to dir:`);
+  console.log(`floors of any pull in node (nothing written) / skopeo copy to dir: download and verify ${ms(download)}, ${ratio(download)}; and gunzip ${ms(gunzip)}, ${ratio(gunzip)}`);
+  console.log(`the floors in the process (no Node start): median ${inside(process.argv[3]).toFixed(0)} ms and ${inside(process.argv[4]).toFixed(0)} ms`);
+' "$work/result.json" "$work/pull-times" "$work/floor-download" "$work/floor-gunzip"

@@ -8,9 +8,23 @@
 //       from REGISTRY into the store at STORE, as the agent does it; with
 //       BENCH_PULL_TIMES=FILE, the milliseconds the pull itself took (without
 //       Node's start) are appended to FILE
+//   node dist/bench-pull.js floor download|gunzip REGISTRY REF TIMES
+//       what any pull of REF in this process costs at least: its manifest,
+//       config and every layer (3 at a time, as the provider takes them)
+//       through its registry client, each layer hashed and checked against
+//       its digest; with
+//       gunzip, also decompressed, the bytes then dropped. Nothing is
+//       written. The milliseconds it took (without Node's start) are
+//       appended to TIMES
+import { createHash } from 'node:crypto';
 import { appendFileSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { DockerProvisioner } from '../src/agent/provisioner';
+import { parseReference, parseRegistryFlag, resolveReference } from '../src/agent/provisioner/reference';
+import { RegistrySource } from '../src/agent/provisioner/registry';
+import { CONFIG_LIMIT } from '../src/agent/provisioner/source';
 import { buildImage, busyboxLayer, writeLayout, type TarSpec } from '../test/helpers/oci';
 
 /** Regular files under `dir`, depth first in name order, the unreadable skipped. */
@@ -50,6 +64,35 @@ function layers(count: number, mib: number): TarSpec[][] {
   return result;
 }
 
+/** The floor of a pull of `reference`: see the header. */
+async function floor(mode: string, registry: string, reference: string): Promise<void> {
+  if (mode !== 'download' && mode !== 'gunzip') throw new Error(`floor: '${mode}' is neither download nor gunzip`);
+  const flag = parseRegistryFlag(registry);
+  if (flag.kind !== 'registry') throw new Error('floor: the registry must be a URL');
+  const source = new RegistrySource(resolveReference(parseReference(reference), flag.endpoint));
+  const { manifest } = await source.manifest();
+  await source.blobBytes(manifest.config, CONFIG_LIMIT);
+  const layers = [...manifest.layers];
+  const worker = async (): Promise<void> => {
+    for (let layer = layers.shift(); layer !== undefined; layer = layers.shift()) {
+      const body = await source.openBlob(layer);
+      const hash = createHash('sha256');
+      body.on('data', (chunk: Buffer) => hash.update(chunk));
+      if (mode === 'gunzip') {
+        // The provider's chunk size (unpack.ts).
+        const gunzip = body.pipe(createGunzip({ chunkSize: 256 * 1024 }));
+        gunzip.resume();
+        await finished(gunzip);
+      } else {
+        await finished(body);
+      }
+      const digest = `sha256:${hash.digest('hex')}`;
+      if (digest !== layer.digest) throw new Error(`floor: layer ${layer.digest} has digest ${digest}`);
+    }
+  };
+  await Promise.all([worker(), worker(), worker()]);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
   if (command === 'layout') {
@@ -70,7 +113,14 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${image.manifestDigest} ${image.layers.length} layers\n`);
     return;
   }
-  throw new Error('usage: bench-pull.js layout DIR LAYERS MIB | pull STORE REGISTRY REF');
+  if (command === 'floor') {
+    const [mode, registry, reference, times] = args;
+    const started = process.hrtime.bigint();
+    await floor(mode, registry, reference);
+    appendFileSync(times, `${Number(process.hrtime.bigint() - started) / 1e6}\n`);
+    return;
+  }
+  throw new Error('usage: bench-pull.js layout DIR LAYERS MIB | pull STORE REGISTRY REF | floor download|gunzip REGISTRY REF TIMES');
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {

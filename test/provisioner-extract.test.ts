@@ -6,8 +6,9 @@ import t, { type Test } from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { unpackLayer } from '../src/agent/provisioner/unpack';
+import { unpackLayer, unpackStream } from '../src/agent/provisioner/unpack';
 import { getXattr, makeTar, type TarSpec } from './helpers/oci';
 import { testDir } from './helpers/process';
 
@@ -241,4 +242,17 @@ t.test('zstd without the zstd program is refused in one line', async (t) => {
     process.env.PATH = path;
   });
   await t.rejects(unpackLayer(join(dir, 'blob'), join(dir, 'layer')), { message: 'zstd-compressed layers need the zstd program, which is not installed' });
+});
+
+t.test('bytes that stop before their end, with no error, are refused rather than waited for', async (t) => {
+  const dir = testDir(t, 'mc-extract-');
+  const blob = gzipSync(makeTar([{ name: 'big', data: Buffer.alloc(300_000, 1) }]));
+  for (const cut of [2, 200, blob.length - 8]) {
+    const input = new Readable({ read() {} });
+    input.push(blob.subarray(0, cut));
+    setImmediate(() => input.destroy());
+    const layer = join(dir, `layer-${cut}`);
+    mkdirSync(layer);
+    await t.rejects(unpackStream(input, layer), { message: 'Premature close' }, `cut after ${cut} bytes`);
+  }
 });

@@ -2,6 +2,7 @@
 // and platforms, auth challenges and docker configs, the image config
 // applied to a command, the tar reader.
 import t from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +15,7 @@ import { TarParser, type TarEntry } from '../src/agent/provisioner/tar';
 import { compressionOf } from '../src/agent/provisioner/unpack';
 import { loadDockerConfig, provisionerOptionsFromEnv } from '../src/agent/provisioner';
 import { ImageStore } from '../src/agent/provisioner/store';
+import { markTopDirectory } from '../src/agent/provisioner/top-directory';
 import { makeTar } from './helpers/oci';
 import { testDir } from './helpers/process';
 
@@ -274,4 +276,28 @@ t.test("the store drops what dead processes left in staging, and keeps a live on
   mkdirSync(join(dir, 'staging', 'junk'));
   ImageStore.open(dir);
   t.same(readdirSync(join(dir, 'staging')), [`${process.pid}-mine`]);
+});
+
+t.test('a directory is marked as the top of unrelated trees where its filesystem has the flag; a mark that fails is no error', async (t) => {
+  const dir = testDir(t, 'mc-store-');
+  await markTopDirectory(dir);
+  const listed = spawnSync('lsattr', ['-d', dir], { encoding: 'utf8' });
+  if (listed.status !== 0) t.comment(`no flags here (${listed.stderr.trim() || 'no lsattr'}): only the failure is checked`);
+  else t.match(listed.stdout.split(' ')[0], /T/);
+  await markTopDirectory(join(dir, 'missing'));
+});
+
+t.test('a chattr that hangs holds the mark up no longer than its timeout', async (t) => {
+  const dir = testDir(t, 'mc-store-');
+  mkdirSync(join(dir, 'bin'));
+  writeFileSync(join(dir, 'bin', 'chattr'), `#!/bin/sh\nexec ${execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim()} 30\n`, { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = join(dir, 'bin');
+  t.teardown(() => {
+    process.env.PATH = path;
+  });
+  const started = Date.now();
+  await markTopDirectory(dir, 200);
+  const waited = Date.now() - started;
+  t.ok(waited >= 200 && waited < 5000, `resolved once the timeout passed (${waited} ms)`);
 });

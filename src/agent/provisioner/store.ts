@@ -16,10 +16,11 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { checkDigest, digestHex, DigestError } from './digest';
 import type { Descriptor } from './manifest';
+import { markTopDirectory } from './top-directory';
 import { unpackStream } from './unpack';
 
 export interface LayerRecord {
@@ -52,7 +53,11 @@ const isAlive = (pid: number): boolean => {
 export class ImageStore {
   private readonly inflight = new Map<string, Promise<string>>();
 
-  private constructor(readonly dir: string) {}
+  private constructor(
+    readonly dir: string,
+    /** staging/ marked as the top of unrelated trees (or the mark tried), before a layer is made there. */
+    private readonly stagingMarked: Promise<void>,
+  ) {}
 
   /** Opens (making it when missing) the store at `dir`; drops what dead processes left in staging/. */
   static open(dir: string): ImageStore {
@@ -62,7 +67,7 @@ export class ImageStore {
       const pid = Number(name.split('-')[0]);
       if (!Number.isSafeInteger(pid) || pid <= 0 || !isAlive(pid)) rmSync(join(staging, name), { recursive: true, force: true });
     }
-    return new ImageStore(dir);
+    return new ImageStore(dir, markTopDirectory(staging));
   }
 
   blobPath(digest: string): string {
@@ -196,29 +201,27 @@ export class ImageStore {
   }
 
   private async pullLayer(descriptor: Descriptor, diffId: string | undefined, open: () => Promise<Readable>): Promise<string> {
+    await this.stagingMarked;
     const stage = this.stage();
     try {
       const rootfs = join(stage, 'rootfs');
       mkdirSync(rootfs, { mode: 0o755 });
       // Extracted as it downloads; kept only once the bytes proved right.
-      const verified = verifying(descriptor);
       const source = await open();
-      const downloaded = new Promise<void>((resolve, reject) =>
-        pipeline(source, verified.stream, (error) => (error ? reject(downloadError(descriptor, error)) : resolve())),
-      );
-      downloaded.catch(() => {});
+      const verified = verifying(descriptor, source);
+      verified.downloaded.catch(() => {});
       try {
-        await unpackStream(verified.stream, rootfs);
+        await unpackStream(source, rootfs);
       } catch (error) {
         // Damaged bytes break the tar or the gzip before the digest can be
         // known: the rest is read (to the size the manifest gives at most)
         // so that a refused download says so, rather than what it did to the tar.
-        verified.stream.resume();
-        await downloaded;
+        source.resume();
+        await verified.downloaded;
         verified.check();
         throw error;
       }
-      await downloaded;
+      await verified.downloaded;
       verified.check();
       const record: LayerRecord = { digest: descriptor.digest, size: descriptor.size, ...(diffId === undefined ? {} : { diffId }) };
       writeFileSync(join(stage, 'layer.json'), JSON.stringify(record));
@@ -244,28 +247,29 @@ function downloadError(descriptor: Descriptor, error: Error): Error {
 }
 
 /**
- * A pass-through that counts and hashes a blob's bytes, failing once they
- * are more than its descriptor says; `check()` after the end throws unless
- * their length and digest are the descriptor's.
+ * Counts and hashes a blob's bytes as `source` gives them (with the first
+ * 'data' listener, so before anyone else sees a chunk; the source is left
+ * paused for its reader to resume), destroying it once they are more than
+ * its descriptor says. `downloaded` settles when the source has ended or
+ * failed; `check()` after that throws unless the length and digest are the
+ * descriptor's.
  */
-function verifying(descriptor: Descriptor): { stream: Transform; check: () => void } {
+function verifying(descriptor: Descriptor, source: Readable): { downloaded: Promise<void>; check: () => void } {
   const hash = createHash('sha256');
   let length = 0;
-  const stream = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      length += chunk.length;
-      if (length > descriptor.size) {
-        callback(new DigestError(`Layer ${descriptor.digest} is longer than the ${descriptor.size} bytes its manifest says`));
-        return;
-      }
-      hash.update(chunk);
-      callback(null, chunk);
-    },
+  source.on('data', (chunk: Buffer) => {
+    length += chunk.length;
+    if (length > descriptor.size) source.destroy(new DigestError(`Layer ${descriptor.digest} is longer than the ${descriptor.size} bytes its manifest says`));
+    else hash.update(chunk);
+  });
+  source.pause();
+  const downloaded = finished(source).catch((error: Error) => {
+    throw downloadError(descriptor, error);
   });
   const check = (): void => {
     if (length !== descriptor.size) throw new DigestError(`Layer ${descriptor.digest} is ${length} bytes, not the ${descriptor.size} its manifest says`);
     const actual = `sha256:${hash.digest('hex')}`;
     if (actual !== descriptor.digest) throw new DigestError(`Layer ${descriptor.digest} has digest ${actual}: refused`);
   };
-  return { stream, check };
+  return { downloaded, check };
 }

@@ -7,8 +7,7 @@
 // adds nothing once the compressed one matched: gunzip is deterministic).
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { once } from 'node:events';
-import { PassThrough, type Readable } from 'node:stream';
+import { finished as eos, PassThrough, type Readable, type Writable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { LayerExtractor, type ExtractStats } from './extract';
 import { TarParser } from './tar';
@@ -26,42 +25,23 @@ export function compressionOf(head: Uint8Array): Compression {
 
 const CHUNK = 256 * 1024;
 
-/** The first bytes `input` has (at least 4 unless it ends sooner), put back to be read again. */
-async function peek(input: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  while (length < 4) {
-    const chunk = input.read() as Buffer | null;
-    if (chunk !== null) {
-      chunks.push(chunk);
-      length += chunk.length;
-      continue;
-    }
-    if (input.readableEnded) break;
-    const ended = once(input, 'end').then(() => 'end');
-    const readable = once(input, 'readable').then(() => 'readable');
-    if ((await Promise.race([ended, readable])) === 'end') break;
+/** What turns a layer's bytes into its tar: bytes are written to `input`, the tar read from `output`. */
+interface Decompressor {
+  input: Writable;
+  output: Readable;
+  /** Throws once the output has ended if the decompression failed. */
+  done: () => Promise<void>;
+}
+
+function decompressor(compression: Compression): Decompressor {
+  if (compression === 'none') {
+    const through = new PassThrough({ highWaterMark: CHUNK });
+    return { input: through, output: through, done: async () => {} };
   }
-  const head = Buffer.concat(chunks);
-  if (head.length > 0) input.unshift(head);
-  return head;
-}
-
-/**
- * `input` piped into `target`: an error of the input ends the target, but
- * an end of the target leaves the input to its owner (who may drain it).
- */
-function feed<T extends NodeJS.WritableStream & { destroy(error?: Error): unknown }>(input: Readable, target: T): T {
-  input.once('error', (error) => target.destroy(error));
-  input.pipe(target);
-  return target;
-}
-
-/** The uncompressed bytes of `input`, and a check to make once they have all been read. */
-async function decompressed(input: Readable): Promise<{ stream: Readable; done: () => Promise<void> }> {
-  const compression = compressionOf(await peek(input));
-  if (compression === 'none') return { stream: feed(input, new PassThrough({ highWaterMark: CHUNK })), done: async () => {} };
-  if (compression === 'gzip') return { stream: feed(input, createGunzip({ chunkSize: CHUNK })), done: async () => {} };
+  if (compression === 'gzip') {
+    const gunzip = createGunzip({ chunkSize: CHUNK });
+    return { input: gunzip, output: gunzip, done: async () => {} };
+  }
   const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   (child.stderr as Readable).setEncoding('utf8').on('data', (text: string) => (stderr += text));
@@ -76,55 +56,93 @@ async function decompressed(input: Readable): Promise<{ stream: Readable; done: 
   });
   // A missing program ends the (empty) output; its exit says why.
   exited.catch(() => {});
-  feed(input, child.stdin as NodeJS.WritableStream & { destroy(error?: Error): unknown });
-  return {
-    stream: child.stdout as Readable,
-    done: () => exited,
-  };
+  // A program that stopped reading (EPIPE) has its exit to say why.
+  (child.stdin as Writable).on('error', () => {});
+  return { input: child.stdin as Writable, output: child.stdout as Readable, done: () => exited };
 }
 
 /**
  * Extracts the layer whose bytes `input` gives (compressed or not) into
- * the empty directory `dir`. On a failure `input` is left as it is (unpiped), for its owner to
- * drain or destroy.
+ * the empty directory `dir`. The bytes are taken by a 'data' listener
+ * (the input resumed), removed again when this ends: on a failure the
+ * input is left to its owner, maybe paused, to drain or destroy. Each
+ * chunk goes straight to the decompressor, with no stream between; the
+ * first bytes tell which one.
  */
 export async function unpackStream(input: Readable, dir: string): Promise<ExtractStats> {
   const extractor = new LayerExtractor(dir);
-  let stream: Readable | undefined;
+  const parser = new TarParser(extractor);
+  let stage: Decompressor | undefined;
+  let detach = (): void => {};
   let finished = false;
   try {
-    const source = await decompressed(input);
-    stream = source.stream;
-    const parser = new TarParser(extractor);
-    const output = stream;
-    // 'data' events rather than for-await: the parser takes each chunk at
-    // once (it writes synchronously), and this is measurably cheaper.
     await new Promise<void>((resolve, reject) => {
       let failed = false;
-      output.on('data', (chunk: Buffer) => {
+      const fail = (error: Error): void => {
         if (failed) return;
-        try {
-          parser.write(chunk);
-        } catch (error) {
-          failed = true;
-          output.pause();
-          reject(error);
-        }
+        failed = true;
+        reject(error);
+      };
+      const feed = (chunk: Buffer): void => {
+        if (!(stage as Decompressor).input.write(chunk)) input.pause();
+      };
+      const begin = (head: Buffer[]): Decompressor => {
+        const started = decompressor(compressionOf(Buffer.concat(head)));
+        stage = started;
+        // The parser takes each chunk at once (it writes synchronously).
+        started.output.on('data', (chunk: Buffer) => {
+          if (failed) return;
+          try {
+            parser.write(chunk);
+          } catch (error) {
+            started.output.pause();
+            fail(error as Error);
+          }
+        });
+        started.output.once('end', resolve);
+        started.output.once('error', (error: NodeJS.ErrnoException) =>
+          fail(error.code?.startsWith('Z_') ? new UnpackError(`The layer is not valid gzip: ${error.message}`) : error),
+        );
+        started.input.on('drain', () => input.resume());
+        for (const chunk of head) feed(chunk);
+        return started;
+      };
+      let head: Buffer[] = [];
+      let headLength = 0;
+      const onData = (chunk: Buffer): void => {
+        if (stage !== undefined) return feed(chunk);
+        head.push(chunk);
+        headLength += chunk.length;
+        if (headLength < 4) return;
+        begin(head);
+        head = [];
+      };
+      const onEnd = (): void => {
+        (stage ?? begin(head)).input.end();
+      };
+      input.on('data', onData);
+      input.once('end', onEnd);
+      // An error of the input, or its close before the end.
+      const stopWatching = eos(input, (error) => {
+        if (error) fail(error);
       });
-      output.once('end', resolve);
-      output.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code?.startsWith('Z_') ? new UnpackError(`The layer is not valid gzip: ${error.message}`) : error),
-      );
+      detach = () => {
+        input.off('data', onData);
+        input.off('end', onEnd);
+        stopWatching();
+      };
+      input.resume();
     });
-    await source.done();
+    await (stage as Decompressor).done();
     parser.finish();
     extractor.close();
     finished = true;
     return extractor.stats;
   } finally {
+    detach();
     if (!finished) {
-      if (stream !== undefined) input.unpipe();
-      stream?.destroy();
+      stage?.input.destroy();
+      stage?.output.destroy();
       extractor.dispose();
     }
   }
