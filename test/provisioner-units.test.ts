@@ -3,7 +3,7 @@
 // applied to a command, the tar reader.
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { authKeyHost, credentialsFor, parseChallenges, parseDockerConfig, tokenOfResponse, tokenUrl } from '../src/agent/provisioner/auth';
@@ -264,6 +264,13 @@ t.test('layer entry names', async (t) => {
   t.equal(actionOf('.wh..wh.plnk/12').kind, 'skip');
   t.equal(actionOf('a/.wh.').kind, 'skip');
   t.equal(actionOf('a/.wh...').kind, 'skip');
+});
+
+t.test("a store the agent makes is root's alone: image configs may hold secrets", async (t) => {
+  const dir = join(testDir(t, 'mc-store-'), 'store', 'docker');
+  ImageStore.open(dir);
+  t.equal(statSync(dir).mode & 0o777, 0o700);
+  t.equal(statSync(join(dir, '..')).mode & 0o777, 0o700, 'and so is what it made above it');
 });
 
 t.test("the store drops what dead processes left in staging, and keeps a live one's", async (t) => {

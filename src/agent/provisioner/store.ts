@@ -61,6 +61,8 @@ export class ImageStore {
 
   /** Opens (making it when missing) the store at `dir`; drops what dead processes left in staging/. */
   static open(dir: string): ImageStore {
+    // Root's alone where we make it: an image's config (its Env) may hold what no other user is to read.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const sub of ['blobs/sha256', 'layers/sha256', 'images/sha256', 'refs', 'staging']) mkdirSync(join(dir, sub), { recursive: true });
     const staging = join(dir, 'staging');
     for (const name of readdirSync(staging)) {
