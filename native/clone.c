@@ -95,11 +95,11 @@ static int write_self(const char *dir, const char *file)
 
 /*
  * Moves this process into the cgroup DIR. This program has one thread, so
- * on cgroup v1 moving that thread (tasks) moves the whole process, and the
- * kernel then skips the system-wide lock that a move of a process
- * (cgroup.procs) takes, whose writer waits for an RCU grace period: a sleep
- * of several milliseconds before every container start. cgroup v2 has no
- * tasks file.
+ * on cgroup v1 moving that thread (tasks) moves the whole process; and a
+ * thread that moves itself is the one move for which the kernel doesn't
+ * take its system-wide cgroup_threadgroup_rwsem, whose writer waits for an
+ * RCU grace period: through cgroup.procs, a sleep of several milliseconds
+ * before every container start. cgroup v2 has no tasks file.
  */
 static int join_cgroup(const char *dir)
 {
