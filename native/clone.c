@@ -6,9 +6,10 @@
  * Usage: clone <clone-flags> <pid-fd> [--hostname=NAME] [--cgroup=DIR]...
  *              [--overlay=DIR --overlay-options=OPTIONS] -- <program> [args...]
  *
- * With --cgroup this process first joins each cgroup DIR (writing to its
- * cgroup.procs), so that the child starts in the container's cgroups and a
- * CLONE_NEWCGROUP namespace is rooted there.
+ * With --cgroup this process first joins each cgroup DIR, so that the child
+ * starts in the container's cgroups and a CLONE_NEWCGROUP namespace is
+ * rooted there: on cgroup v1 by writing its one thread to DIR/tasks, on v2
+ * (which has no tasks file) by writing itself to DIR/cgroup.procs.
  * <clone-flags> is the decimal sum of CLONE_NEW* flags. The child is created
  * with clone(flags | SIGCHLD), so with CLONE_NEWPID it is the first process
  * (pid 1) of its pid namespace while this process stays in the agent's
@@ -72,24 +73,41 @@ static volatile sig_atomic_t child = 0;
 /* The signal the kernel sends us when the agent dies (PR_SET_PDEATHSIG). */
 static int agent_gone_signal = 0;
 
-/* Moves this process into the cgroup DIR. 0, or -1 with errno. */
-static int join_cgroup(const char *dir)
+/* Writes "0" (the writer itself) to DIR/FILE. 0, or -1 with errno. */
+static int write_self(const char *dir, const char *file)
 {
 	char path[PATH_MAX];
-	size_t len = strlen(dir);
-	if (len + sizeof("/cgroup.procs") > sizeof(path)) {
+	size_t len = strlen(dir), file_len = strlen(file);
+	if (len + 1 + file_len >= sizeof(path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	memcpy(path, dir, len);
-	memcpy(path + len, "/cgroup.procs", sizeof("/cgroup.procs"));
+	path[len] = '/';
+	memcpy(path + len + 1, file, file_len + 1);
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	/* "0": the writer itself. */
 	int result = write_all(fd, "0", 1);
 	close_keeping_errno(fd);
 	return result;
+}
+
+/*
+ * Moves this process into the cgroup DIR. This program has one thread, so
+ * on cgroup v1 moving that thread (tasks) moves the whole process; and a
+ * thread that moves itself is the one move for which the kernel doesn't
+ * take its system-wide cgroup_threadgroup_rwsem, whose writer waits for an
+ * RCU grace period: through cgroup.procs, a sleep of several milliseconds
+ * before every container start. cgroup v2 has no tasks file.
+ */
+static int join_cgroup(const char *dir)
+{
+	if (write_self(dir, "tasks") == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -1;
+	return write_self(dir, "cgroup.procs");
 }
 
 /* Closes every fd from 3 up but `a` and `b`. */

@@ -1,7 +1,9 @@
 // The agent's pure parts: resources in Mesos's text form and probing, the
 // status update manager's rules (on a clock of the test's own), the
 // terminal update of every way a container can end, what execve takes,
-// and what a TaskInfo becomes.
+// what a TaskInfo becomes, and the digest that names its cgroups.
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import t from 'tap';
 import type { AgentStatusUpdate } from '../src/master/agents';
 import type { FrameworkInfo, TaskInfo, TaskStatus } from '../src/master/types';
@@ -13,6 +15,7 @@ import type { ContainerEnd } from '../src/agent/supervision/container';
 import { parseCheckpointFailure } from '../src/agent/supervision/last-words';
 import { planCommandTask, ROOTFS_LABEL } from '../src/agent/task-info';
 import { limitWrites } from '../src/agent/cgroups/limits';
+import { sha256Hex } from '../src/agent/sha256';
 import { withImage } from '../src/agent/image-step';
 import { terminalUpdate } from '../src/agent/terminal-update';
 import { statusUpdateUuid } from '../src/agent/uuid';
@@ -205,6 +208,15 @@ t.test('the status update manager: one update in flight per task, resent with ba
     ['G'],
     "a dropped framework's updates are not resent",
   );
+});
+
+t.test("SHA-256 digests are node:crypto's", async (t) => {
+  const expected = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+  t.equal(sha256Hex(new Uint8Array()), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+  t.equal(sha256Hex(Buffer.from('abc')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  // Where the padding takes a block of its own, and around it.
+  for (const length of [55, 56, 63, 64, 65, 119, 120, 1000]) t.equal(sha256Hex(Buffer.alloc(length, 0xa5)), expected(Buffer.alloc(length, 0xa5)), `${length} bytes`);
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (data) => sha256Hex(data) === expected(data)));
 });
 
 t.test('status update uuids: 16 random bytes of a version 4 UUID, base64', async (t) => {

@@ -23,8 +23,7 @@ import { agentResources, machineProbe, type MachineProbe } from './probe';
 import { checkRootfs } from './rootfs';
 import { type ContainerDefaults, containerDefaults, taskDefaults } from './defaults';
 import { RootfsStep, type StackedRootfs } from './rootfs-step';
-import { withImage } from './image-step';
-import { DockerProvisioner, provisionerOptionsFromEnv } from './provisioner/index';
+import type { DockerProvisioner } from './provisioner/index';
 import { StatusUpdateManager, type Timers } from './status-update-manager';
 import { Container } from './supervision/container';
 import { type CommandPlan, DEFAULT_KILL_GRACE_PERIOD_MS, durationMs, planCommandTask } from './task-info';
@@ -279,7 +278,11 @@ export class LocalAgent implements Agent {
   private async pullThenLaunch(run: Run, plan: CommandPlan, name: string): Promise<void> {
     run.pulling = true;
     let image;
+    let withImage: typeof import('./image-step').withImage;
     try {
+      // Loaded with the first task in an image: the registry's client (https, zlib) would cost every other start.
+      const [{ DockerProvisioner, provisionerOptionsFromEnv }, imageStep] = await Promise.all([import('./provisioner/index'), import('./image-step')]);
+      withImage = imageStep.withImage;
       this.images ??= new DockerProvisioner(provisionerOptionsFromEnv(this.options.env ?? process.env, this.workDir.root));
       image = await this.images.provision(name);
     } catch (error) {

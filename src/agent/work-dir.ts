@@ -13,13 +13,13 @@
 // a predecessor that is gone, and removes what it left: its containers'
 // cgroups with whatever still runs in them and every cgroup nested there,
 // its runtime directories and its sandboxes.
-import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { removeTaskTree } from './remove-tree';
 import { join } from 'node:path';
 import { findHierarchy, readMounts, readOwnCgroups, type Controller } from './cgroups/hierarchies';
 import { destroyTree } from './cgroups/tree';
 import { createPidFile, livePid } from './pid-file';
+import { sha256Hex } from './sha256';
 import { removeRootfsLeftovers } from './provisioner/backend/index';
 import { hostBackendSystem } from './provisioner/backend/system';
 
@@ -49,7 +49,7 @@ export function workDirOf(root: string, runtimeDir?: string): WorkDir {
 
 /** The agent's own cgroup name for a work directory: the same for every agent that uses it. */
 export function cgroupsRootFor(workDir: string): string {
-  return `mesos-agent-${createHash('sha256').update(realpathSync(workDir)).digest('hex').slice(0, 16)}`;
+  return `mesos-agent-${sha256Hex(Buffer.from(realpathSync(workDir), 'utf8')).slice(0, 16)}`;
 }
 
 /** Where the agent's own cgroups would be now, one per hierarchy. */

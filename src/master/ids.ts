@@ -1,18 +1,10 @@
 // The master's identifiers, formatted as Mesos formats them: a random UUID
 // for the master; frameworks "<master>-0000", offers "<master>-O<n>",
 // agents "<master>-S<n>"; stream ids and status uuids are random UUIDs.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUuid } from '../subcommand/uuid';
 
 export function newUuid(): string {
-  return randomUUID();
-}
-
-/** 16 random bytes of a version 4 UUID, base64 encoded (a TaskStatus uuid). */
-export function newUuidBytes(): string {
-  const bytes = randomBytes(16);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  return bytes.toString('base64');
+  return randomUuid();
 }
 
 /**

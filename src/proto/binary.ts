@@ -14,14 +14,15 @@
 // for proto2, an enum number the schema doesn't know is dropped (from a
 // repeated field, element by element); unknown fields are skipped. Any
 // failure is a one-line ProtoError.
-import Long from 'long';
+import type Long from 'long';
 import protobuf from 'protobufjs/minimal';
 import { oneLine, ProtoError, shown } from './errors';
 import { checkRequired, type FieldInfo, LONG_TYPES, type Message, type MessageInfo, type MessageType } from './schema';
 
-// 64-bit values decode to Long (exact), never to a lossy number.
-protobuf.util.Long = Long;
-protobuf.configure();
+// 64-bit values decode to Long (exact), never to a lossy number: the
+// long.js that protobufjs loads itself, its dependency. Importing it here
+// would bring in its ES module build too, a second copy.
+if (!protobuf.util.Long) throw new Error('protobufjs found no long.js: 64-bit values would lose precision');
 
 type Json = { [key: string]: unknown };
 type Writer = protobuf.Writer;
