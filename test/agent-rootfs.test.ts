@@ -200,14 +200,19 @@ t.test("MESOS_SANDBOX_DIRECTORY moves it; a bad one stops the agent", rootOnly, 
   });
 });
 
-t.test("the sandbox belongs to the task's user, who can write there, on the host's filesystem and in a rootfs", rootOnly, async (t) => {
+/** A busybox rootfs and an agent on a work dir open to pass through to the sandboxes, as Mesos's is. */
+async function openWorkDirAgent(t: Test) {
   const rootfs = makeBusyboxRootfs();
   t.teardown(rootfs.remove);
   const stub = new MasterStub(true);
-  // As Mesos's work dir, open to pass through to the sandboxes.
   const workDir = testDir(t, 'agent-rootfs-');
   chmodSync(workDir, 0o755);
   const agent = await startAgent(t, stub, { workDir, rootfsLabel: true });
+  return { rootfs, stub, agent };
+}
+
+t.test("the sandbox belongs to the task's user, who can write there, on the host's filesystem and in a rootfs", rootOnly, async (t) => {
+  const { rootfs, stub, agent } = await openWorkDirAgent(t);
   const asNobody = (taskId: string, command: string, user: string, rootfsPath?: string): TaskInfo => {
     const task = rootfsPath === undefined ? commandTask(taskId, command) : rootfsTask(taskId, rootfsPath, command);
     return { ...task, command: { ...task.command!, user } };
@@ -244,12 +249,7 @@ t.test("what a task puts in its sandbox's place of stderr is never opened by the
 });
 
 t.test("a rootfs task's sandbox is root's alone on the host: a set-uid file it makes there serves no host user", rootOnly, async (t) => {
-  const rootfs = makeBusyboxRootfs();
-  t.teardown(rootfs.remove);
-  const stub = new MasterStub(true);
-  const workDir = testDir(t, 'agent-rootfs-');
-  chmodSync(workDir, 0o755);
-  const agent = await startAgent(t, stub, { workDir, rootfsLabel: true });
+  const { rootfs, stub, agent } = await openWorkDirAgent(t);
   agent.runTask(framework('F'), rootfsTask('planter', rootfs.path, 'cp /bin/busybox "$MESOS_SANDBOX/p" && chmod 4755 "$MESOS_SANDBOX/p" && chmod 755 "$MESOS_SANDBOX" && echo planted'));
   const sandbox = agent.taskView('F', 'planter')!.sandbox;
   t.match(await ended(stub, sandbox, 'planter'), { state: 'TASK_FINISHED', stdout: 'planted\n' });
