@@ -411,7 +411,7 @@ NAPI_MODULE_INIT() {
       EXPORT(getpwnam), EXPORT(getgrouplist), EXPORT(prctl), EXPORT(capget), EXPORT(install_exit_handlers),
       EXPORT(exec), EXPORT(sealed_copy), EXPORT(sealed_data), EXPORT(seccomp_export),
       EXPORT(open_in_root), EXPORT(fstat), EXPORT(mkdirat), EXPORT(create_file_at), EXPORT(symlinkat),
-      EXPORT(renameat2), EXPORT(move_by_copy), EXPORT(apply_layer), EXPORT(mknod_at), EXPORT(open_tree), EXPORT(move_mount),
+      EXPORT(renameat2), EXPORT(move_by_copy), EXPORT(apply_layer), EXPORT(remove_tree), EXPORT(mknod_at), EXPORT(open_tree), EXPORT(move_mount),
       EXPORT(mount_setattr), EXPORT(fstatfs_flags), EXPORT(fchdir),
       EXPORT(fchownat_nofollow), EXPORT(utimensat_nofollow), EXPORT(link_in_root), EXPORT(fsetxattr), EXPORT(remove_at),
       EXPORT(net_openat), EXPORT(net_openat2), EXPORT(net_unlinkat), EXPORT(net_loopback_up),

@@ -332,13 +332,20 @@ static int copy_entry(int src_dir, const char *src_name, int dst_dir, const char
 }
 
 // Removes the entry `name` of `dir` and, for a directory, all it holds,
-// without following a symlink.
+// without following a symlink or entering another filesystem.
 static int remove_entry(int dir, const char *name, int depth) {
   struct stat st;
   if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == -1) return -1;
   if (!S_ISDIR(st.st_mode)) return unlinkat(dir, name, 0);
   if (depth > COPY_DEPTH_MAX) {
     errno = ELOOP;
+    return -1;
+  }
+  // A filesystem mounted there is not ours to empty.
+  struct stat here;
+  if (fstat(dir, &here) == -1) return -1;
+  if (here.st_dev != st.st_dev) {
+    errno = EXDEV;
     return -1;
   }
   int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -472,6 +479,24 @@ FS_FUNCTION(apply_layer) {
   if (target != -1) close(target);
   errno = error;
   free(layer), free(rootfs);
+  return outcome(env, result);
+}
+
+// remove_tree(directory, name): removes the entry `name` of the agent's own
+// `directory` and all it holds, through directory fds, following no link and
+// entering no other filesystem (EXDEV); nothing there is not an error.
+FS_FUNCTION(remove_tree) {
+  Call call = begin(env, info);
+  char *directory = arg_path(&call, 0);
+  char *name = arg_path(&call, 1);
+  if (call.failed || strchr(name, '/') != NULL) {
+    free(directory), free(name);
+    return bad_arguments(env);
+  }
+  int dir = open_own_directory(directory);
+  int result = dir == -1 ? (errno == ENOENT ? 0 : -1) : remove_if_there(dir, name);
+  if (dir != -1) close_keeping_errno(dir);
+  free(directory), free(name);
   return outcome(env, result);
 }
 

@@ -31,6 +31,7 @@ FS_FUNCTION(mkdirat);
 FS_FUNCTION(create_file_at);
 FS_FUNCTION(symlinkat);
 FS_FUNCTION(renameat2);
+FS_FUNCTION(remove_tree);
 FS_FUNCTION(move_by_copy);
 FS_FUNCTION(apply_layer);
 FS_FUNCTION(mknod_at);

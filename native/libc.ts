@@ -436,6 +436,7 @@ interface Addon {
   symlinkat(text: string, dirfd: number, name: string): number;
   renameat2(oldDir: number, oldName: string, newDir: number, newName: string, flags: number): number;
   move_by_copy(oldDir: number, oldName: string, newDir: number, newName: string): number;
+  remove_tree(directory: string, name: string): number;
   apply_layer(layer: string, rootfs: string): number;
   mknod_at(dirfd: number, name: string, mode: number, major: number, minor: number): number;
   open_tree(dirfd: number, path: string, flags: number): number;
@@ -559,6 +560,11 @@ export function moveByCopy(oldDir: number, oldName: string, newDir: number, newN
  */
 export function applyLayer(layer: string, rootfs: string): void {
   check(libc().apply_layer(layer, rootfs), 'copy', `'${layer}' to '${rootfs}'`);
+}
+
+/** Removes `name` of the agent's own `directory` and all it holds, following no link, entering no other filesystem; nothing there is fine. */
+export function removeTree(directory: string, name: string): void {
+  check(libc().remove_tree(directory, name), 'remove', `'${directory}/${name}'`);
 }
 
 /** A device node `name` in `dirfd` with exactly `mode` (type bits included). */
