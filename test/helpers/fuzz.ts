@@ -896,6 +896,16 @@ export function badProcessOutcome(result: Exited, status: string | undefined): s
   return undefined;
 }
 
+/** Whether the case names stdout (fd 1) as launch's --exec_notify_fd, by a word or a variable. */
+function notifiesOnStdout(testCase: ProcessCase): boolean {
+  const flag = '--exec_notify_fd=';
+  const values = testCase.words.filter((word) => word.startsWith(flag)).map((word) => word.slice(flag.length));
+  for (const [key, value] of Object.entries(testCase.env)) {
+    if (key.startsWith(FLAG_PREFIX) && key.slice(FLAG_PREFIX.length).toLowerCase() === 'exec_notify_fd') values.push(value);
+  }
+  return values.some((value) => value.trim() !== '' && Number(value) === 1);
+}
+
 /**
  * Runs `launch` with `--runtime_directory`, and a control pipe the agent
  * closed before the helper started, then the fuzzed words: a valid input
@@ -920,7 +930,9 @@ export async function runProcessCase(containerizer: string, testCase: ProcessCas
     }
     const timer = setTimeout(() => killQuietly(child.pid), 20_000);
     const result = await exited(child).finally(() => clearTimeout(timer));
-    const bad = badProcessOutcome(result, readStatus(dir.path));
+    // A launch told to report on stdout does so: "F", it failed before the exec.
+    const stdout = result.stdout === 'F' && notifiesOnStdout(testCase) ? '' : result.stdout;
+    const bad = badProcessOutcome({ ...result, stdout }, readStatus(dir.path));
     return bad === undefined ? undefined : `${bad}: ${describe(result)}`;
   } finally {
     dir.cleanup();
