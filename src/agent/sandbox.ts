@@ -5,7 +5,7 @@
 // tells it.
 import { chmodSync, chownSync, closeSync, constants, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
-import { getpwnam, reasonOf, strerror } from '../../native/libc';
+import { getpwnam, reasonOf } from '../../native/libc';
 
 export const DEFAULT_SANDBOX_DIRECTORY = '/mnt/mesos/sandbox';
 
@@ -82,7 +82,7 @@ export function makeSandbox(path: string, user: string | undefined, options: { w
       opened.push(openSync(join(path, 'stderr'), OUTPUT_FLAGS | constants.O_RDWR, 0o644));
     }
   } catch (error) {
-    return undo(`Failed to create directory: ${wordsOf(error)}`);
+    return undo(`Failed to create directory: ${reasonOf(error)}`);
   }
   if (user !== undefined) {
     let entry;
@@ -95,15 +95,9 @@ export function makeSandbox(path: string, user: string | undefined, options: { w
     try {
       chownSync(path, entry.uid, entry.gid);
     } catch (error) {
-      return undo(`Failed to chown directory to '${user}': ${wordsOf(error)}`);
+      return undo(`Failed to chown directory to '${user}': ${reasonOf(error)}`);
     }
   }
   const [stdout, stderr] = opened;
   return stdout === undefined || stderr === undefined ? {} : { output: new SandboxOutput(stdout, stderr) };
-}
-
-/** strerror's words for a failed call of Node's, as stout gives them. */
-function wordsOf(error: unknown): string {
-  const errno = (error as NodeJS.ErrnoException).errno;
-  return typeof errno === 'number' ? strerror(-errno) : (error as Error).message;
 }
